@@ -1,0 +1,3 @@
+namespace Anvil.Storage.Sqlite;
+
+internal enum WriteKind { Create, Update, Delete, Compact }
