@@ -61,6 +61,22 @@ public class ResourceStrategy
     /// <summary>Whether an update without <c>metadata.resourceVersion</c> is allowed (last write wins).</summary>
     public virtual bool AllowUnconditionalUpdate => true;
 
+    /// <summary>
+    /// The grace period of a delete, or null when the kind deletes at once (rest.RESTGracefulDeleteStrategy).
+    /// <paramref name="requested"/> is DeleteOptions.gracePeriodSeconds. A positive result sets
+    /// deletionTimestamp and leaves the object for its owner (the kubelet) to remove.
+    /// </summary>
+    public virtual long? GracefulDeletePeriod(JsonObject obj, long? requested) => null;
+
+    /// <summary>Adjusts an object being marked for deletion (a namespace turns Terminating). May mutate.</summary>
+    public virtual void PrepareForDelete(JsonObject obj) { }
+
+    /// <summary>Whether DELETE answers with the deleted object instead of a Success Status (pods, namespaces do).</summary>
+    public virtual bool ReturnDeletedObject => false;
+
+    /// <summary>The propagation policy when the request names none (Background for most kinds).</summary>
+    public virtual PropagationPolicy DefaultPropagation => PropagationPolicy.Background;
+
     /// <summary>Top-level fields this strategy keeps from the stored object (for server-side apply's reset fields).</summary>
     public virtual IReadOnlyList<string> ResetFields => HasStatus ? ["status"] : [];
 

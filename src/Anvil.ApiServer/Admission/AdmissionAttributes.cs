@@ -1,0 +1,17 @@
+using System.Text.Json.Nodes;
+using Anvil.ApiServer.Authentication;
+using Anvil.ApiServer.Registry;
+
+namespace Anvil.ApiServer.Admission;
+
+/// <summary>What an admission plugin sees of a request (k8s.io/apiserver admission.Attributes).</summary>
+public sealed record AdmissionAttributes(
+    AdmissionOperation Operation,
+    ResourceDefinition Resource,
+    string Subresource,
+    string Namespace,
+    string Name,
+    JsonObject? Object,
+    JsonObject? OldObject,
+    UserInfo User,
+    bool DryRun);

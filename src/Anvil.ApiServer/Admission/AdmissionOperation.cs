@@ -1,0 +1,3 @@
+namespace Anvil.ApiServer.Admission;
+
+public enum AdmissionOperation { Create, Update, Delete, Connect }
