@@ -83,7 +83,8 @@ public class ResourceStrategy
     /// <summary>Increments metadata.generation when <paramref name="field"/> differs between the two objects.</summary>
     protected static void BumpGenerationIfChanged(JsonObject obj, JsonObject old, string field)
     {
-        var oldGen = old["metadata"]?["generation"]?.GetValue<long>() ?? 1;
+        // Kinds without a generation (ConfigMap, Secret, ...) never get one.
+        if (old["metadata"]?["generation"] is not JsonValue g || !g.TryGetValue<long>(out var oldGen)) return;
         var changed = !JsonNode.DeepEquals(obj[field], old[field]);
         if (obj["metadata"] is JsonObject meta) meta["generation"] = changed ? oldGen + 1 : oldGen;
     }
