@@ -44,7 +44,7 @@ public sealed partial class ResourceStore
             var grace = def.Strategy.GracefulDeletePeriod(obj, options.GracePeriodSeconds);
             var graceful = grace is > 0;
 
-            if (finalizers.Count == 0 && !graceful)
+            if (finalizers.Count == 0 && !graceful && !def.Strategy.BlocksDeletion(obj))
             {
                 if (options.DryRun || write.DryRun) return new DeleteResult(obj, true);
                 try

@@ -148,7 +148,7 @@ public sealed partial class ResourceStore
         if (options.DryRun) return obj;
 
         // An object being deleted whose last finalizer is removed goes away now.
-        if (ObjectMeta.IsDeleting(obj) && ObjectMeta.Finalizers(obj).Count == 0)
+        if (ObjectMeta.IsDeleting(obj) && ObjectMeta.Finalizers(obj).Count == 0 && !def.Strategy.BlocksDeletion(obj))
         {
             var (rev, _) = await DeleteKeyAsync(def, ns, name, oldRevision, ct).ConfigureAwait(false);
             SetRevision(obj, rev);
@@ -171,8 +171,12 @@ public sealed partial class ResourceStore
         }
     }
 
-    private static ResourceStrategy StrategyFor(ResourceDefinition def, string subresource) =>
-        subresource == "status" ? new StatusSubresourceStrategy(def.Strategy) : def.Strategy;
+    private static ResourceStrategy StrategyFor(ResourceDefinition def, string subresource) => subresource switch
+    {
+        "status" => new StatusSubresourceStrategy(def.Strategy),
+        "finalize" => new FinalizeSubresourceStrategy(def.Strategy),
+        _ => def.Strategy,
+    };
 
     private static void CopyField(JsonObject from, JsonObject to, string field)
     {

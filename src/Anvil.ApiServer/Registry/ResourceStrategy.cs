@@ -68,6 +68,12 @@ public class ResourceStrategy
     /// </summary>
     public virtual long? GracefulDeletePeriod(JsonObject obj, long? requested) => null;
 
+    /// <summary>
+    /// True while something other than metadata.finalizers must happen before the object may go
+    /// (a namespace's spec.finalizers). Such objects are only marked on delete.
+    /// </summary>
+    public virtual bool BlocksDeletion(JsonObject obj) => false;
+
     /// <summary>Adjusts an object being marked for deletion (a namespace turns Terminating). May mutate.</summary>
     public virtual void PrepareForDelete(JsonObject obj) { }
 

@@ -1,0 +1,126 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using Anvil.Machinery.Meta;
+using Microsoft.Extensions.Logging;
+
+namespace Anvil.Client;
+
+/// <summary>
+/// A list+watch cache of one resource (client-go's SharedInformer, reduced): lists, then watches from the
+/// list's resourceVersion, relisting when the watch ends with 410 or breaks. Handlers only get notified;
+/// they should enqueue keys, not do work. Keys are "namespace/name" (or "name" for cluster scope).
+/// </summary>
+public sealed class Informer
+{
+    private readonly KubeClient _client;
+    private readonly ResourceRef _resource;
+    private readonly string _namespace;
+    private readonly ILogger _log;
+    private readonly ConcurrentDictionary<string, JsonObject> _cache = new();
+    private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public event Action<JsonObject>? Added;
+    public event Action<JsonObject, JsonObject>? Updated;
+    public event Action<JsonObject>? Deleted;
+
+    public Informer(KubeClient client, ResourceRef resource, ILogger log, string ns = "")
+    {
+        _client = client;
+        _resource = resource;
+        _namespace = ns;
+        _log = log;
+    }
+
+    public ResourceRef Resource => _resource;
+    public bool HasSynced => _synced.Task.IsCompleted;
+    public Task WaitForSyncAsync(CancellationToken ct) => _synced.Task.WaitAsync(ct);
+
+    public static string KeyOf(JsonObject obj)
+    {
+        var ns = ObjectMeta.Namespace(obj);
+        return ns.Length > 0 ? $"{ns}/{ObjectMeta.Name(obj)}" : ObjectMeta.Name(obj);
+    }
+
+    /// <summary>A cached object by key; callers must not mutate it (clone first).</summary>
+    public JsonObject? Get(string key) => _cache.TryGetValue(key, out var o) ? o : null;
+
+    public IReadOnlyCollection<JsonObject> List() => _cache.Values.ToList();
+
+    /// <summary>Runs until cancelled: list, watch, relist with capped backoff on failures.</summary>
+    public async Task RunAsync(CancellationToken ct)
+    {
+        var backoff = TimeSpan.FromMilliseconds(200);
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                var rv = await RelistAsync(ct).ConfigureAwait(false);
+                _synced.TrySetResult();
+                backoff = TimeSpan.FromMilliseconds(200);
+                while (!ct.IsCancellationRequested)
+                {
+                    await foreach (var (type, obj) in _client.WatchAsync(_resource, _namespace, rv, 300, ct).ConfigureAwait(false))
+                    {
+                        rv = ObjectMeta.ResourceVersion(obj);
+                        Apply(type, obj);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (ApiException e) when (e.IsGone)
+            {
+                // History compacted under us: start over from a fresh list.
+            }
+            catch (Exception e) when (e is HttpRequestException or IOException or ApiException or System.Text.Json.JsonException)
+            {
+                _log.LogWarning("informer resource={Resource} error={Error} retry_in={Backoff}", _resource.Resource, e.Message, backoff);
+                try { await Task.Delay(backoff, ct).ConfigureAwait(false); } catch (OperationCanceledException) { return; }
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
+            }
+        }
+    }
+
+    private async Task<string> RelistAsync(CancellationToken ct)
+    {
+        var list = await _client.ListAsync(_resource, _namespace, "", ct).ConfigureAwait(false);
+        var seen = new HashSet<string>();
+        foreach (var item in (list["items"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            var obj = (JsonObject)item.DeepClone();
+            var key = KeyOf(obj);
+            seen.Add(key);
+            Apply(_cache.ContainsKey(key) ? "MODIFIED" : "ADDED", obj);
+        }
+        foreach (var key in _cache.Keys.Where(k => !seen.Contains(k)).ToList())
+            if (_cache.TryRemove(key, out var gone)) Deleted?.Invoke(gone);
+        return (string?)list["metadata"]?["resourceVersion"] ?? "";
+    }
+
+    private void Apply(string type, JsonObject obj)
+    {
+        if (type == "BOOKMARK") return;
+        var key = KeyOf(obj);
+        switch (type)
+        {
+            case "ADDED" or "MODIFIED":
+                if (_cache.TryGetValue(key, out var old))
+                {
+                    _cache[key] = obj;
+                    if (ObjectMeta.ResourceVersion(old) != ObjectMeta.ResourceVersion(obj)) Updated?.Invoke(old, obj);
+                }
+                else
+                {
+                    _cache[key] = obj;
+                    Added?.Invoke(obj);
+                }
+                break;
+            case "DELETED":
+                _cache.TryRemove(key, out _);
+                Deleted?.Invoke(obj);
+                break;
+        }
+    }
+}
