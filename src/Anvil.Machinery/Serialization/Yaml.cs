@@ -282,6 +282,7 @@ public static partial class Yaml
         private JsonObject Mapping()
         {
             var obj = new JsonObject();
+            var explicitKeys = new HashSet<string>(StringComparer.Ordinal); // a key may override one from a << merge
             while (!_parser.TryConsume<MappingEnd>(out _))
             {
                 var keyEvent = _parser.Current!;
@@ -295,7 +296,7 @@ public static partial class Yaml
                     continue;
                 }
                 var name = KeyString(key, keyEvent);
-                if (obj.ContainsKey(name)) Duplicates.Add($"line {valueEvent.Start.Line}: key {GoKey(key)} already set in map");
+                if (!explicitKeys.Add(name)) Duplicates.Add($"line {valueEvent.Start.Line}: key {GoKey(key)} already set in map");
                 obj[name] = value; // last one wins, as in non-strict go-yaml
             }
             return obj;
