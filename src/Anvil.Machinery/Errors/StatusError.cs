@@ -91,8 +91,9 @@ public sealed class StatusError : Exception
             ["metadata"] = new JsonObject(),
             ["status"] = "Failure",
             ["message"] = Message,
-            ["reason"] = Reason,
         };
+        // metav1.Status.reason is omitempty: errors that are not Status errors reach clients without one.
+        if (Reason.Length > 0) status["reason"] = Reason;
         var details = new JsonObject();
         if (DetailsName != null) details["name"] = DetailsName;
         if (!string.IsNullOrEmpty(DetailsGroup)) details["group"] = DetailsGroup;

@@ -112,6 +112,23 @@ internal static class GoFormat
         return sb.ToString();
     }
 
+    /// <summary>encoding/json's rendering of a float64: plain decimals between 1e-6 and 1e21, else 1e+21 style.</summary>
+    public static string JsonFloat(double f)
+    {
+        var abs = Math.Abs(f);
+        if (abs != 0 && (abs < 1e-6 || abs >= 1e21))
+        {
+            var e = f.ToString("R", CultureInfo.InvariantCulture).Replace("E", "e");
+            var at = e.IndexOf('e');
+            if (at < 0) return e;
+            var exp = int.Parse(e[(at + 1)..], CultureInfo.InvariantCulture);
+            return e[..at] + "e" + (exp < 0 ? "-" : "+") + Math.Abs(exp).ToString(CultureInfo.InvariantCulture);
+        }
+        var r = f.ToString("R", CultureInfo.InvariantCulture);
+        if (!r.Contains('E')) return r;
+        return decimal.Parse(r, NumberStyles.Float, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture);
+    }
+
     /// <summary>reflect.TypeOf(v).String() for a decoded JSON value.</summary>
     public static string TypeName(JsonNode? node) => node switch
     {
