@@ -31,9 +31,9 @@ internal static class JsonValues
             case JsonValueKind.True:
             case JsonValueKind.False: return Kind.Bool;
             case JsonValueKind.Number:
-                if (v.TryGetValue<long>(out i)) return Kind.Int;
-                if (v.TryGetValue<JsonElement>(out var el) && el.TryGetInt64(out i)) return Kind.Int;
-                f = v.GetValue<double>();
+                var text = v.ToJsonString();
+                if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out i)) return Kind.Int;
+                f = double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
                 return Kind.Float;
             default: return Kind.Null;
         }
