@@ -57,14 +57,14 @@ public sealed class FieldManager
         var managed = DecodeLiveOrNew(liveObj, newObj, ignoreNew: Subresource.Length > 0);
         var result = (JsonObject)newObj.DeepClone();
         RemoveManagedFields(result);
-        var live = liveObj == null ? ZeroObject() : (JsonObject)liveObj.DeepClone();
+        var live = liveObj == null ? ZeroObject() : WithZeroStructs((JsonObject)liveObj.DeepClone());
         RemoveManagedFields(live);
 
         // An existing object without managed fields stays untracked until the next apply (skipNonApplied).
         if (managed.Count == 0 && !string.IsNullOrEmpty((string?)live["metadata"]?["uid"]))
             return result;
 
-        UpdateManaged(live, result, managed, ManagerName(manager), now);
+        UpdateManaged(live, WithZeroStructs((JsonObject)result.DeepClone()), managed, ManagerName(manager), now);
         CapUpdateManagers(managed);
         SetManagedFields(result, managed);
         return result;
@@ -163,7 +163,7 @@ public sealed class FieldManager
         if (appliedObj["metadata"] is JsonObject appliedMeta && appliedMeta.TryGetPropertyValue("managedFields", out var mf) && mf != null)
             throw StatusError.BadRequest("metadata.managedFields must be nil");
 
-        var live = liveObj == null ? ZeroObject() : (JsonObject)liveObj.DeepClone();
+        var live = liveObj == null ? ZeroObject() : WithZeroStructs((JsonObject)liveObj.DeepClone());
         var managed = ManagedFields.DecodeOrEmpty(live["metadata"]?["managedFields"]);
         RemoveManagedFields(live);
         var config = (JsonObject)appliedObj.DeepClone();
@@ -223,9 +223,10 @@ public sealed class FieldManager
         else
         {
             result = pruned;
-            TypedOperations.DropNullFields(result, Schema);
             if (!stripped.IsEmpty) managed.SetAt(identifier, own with { Fields = stripped, Time = now });
         }
+        TypedOperations.DropNullFields(result, Schema);
+        if (liveObj == null) result = TypeMetaFirst(result);
         SetManagedFields(result, managed);
         return result;
     }
@@ -309,6 +310,39 @@ public sealed class FieldManager
         if (Schema.Property("status") is { Kind: SchemaKind.Object }) obj["status"] = new JsonObject();
         if (Schema.Property("template") is { Kind: SchemaKind.Object } template) obj["template"] = ZeroStruct(template);
         return obj;
+    }
+
+    /// <summary>
+    /// The object as Go would hold it: always-present structs filled in where absent, so a stored JSON document
+    /// that omits e.g. <c>status</c> compares as the apiserver's typed object would.
+    /// </summary>
+    private JsonObject WithZeroStructs(JsonObject obj)
+    {
+        Fill(obj, ZeroObject());
+        return obj;
+
+        static void Fill(JsonObject target, JsonObject zero)
+        {
+            foreach (var (key, zeroValue) in zero)
+            {
+                if (!target.TryGetPropertyValue(key, out var existing)) target[key] = zeroValue?.DeepClone();
+                else if (existing is JsonObject t && zeroValue is JsonObject z) Fill(t, z);
+            }
+        }
+    }
+
+    /// <summary>A created object lists apiVersion, kind and metadata first, as the apiserver writes them.</summary>
+    private static JsonObject TypeMetaFirst(JsonObject obj)
+    {
+        var ordered = new JsonObject();
+        foreach (var key in new[] { "apiVersion", "kind", "metadata" })
+            if (obj.Remove(key, out var v)) ordered[key] = v;
+        foreach (var (key, v) in obj.ToList())
+        {
+            obj.Remove(key);
+            ordered[key] = v;
+        }
+        return ordered;
     }
 
     private static JsonObject ZeroStruct(SchemaNode node)

@@ -85,6 +85,7 @@ public sealed class FieldManagerTests
         var result = ConfigMaps().Apply(null, Obj(ConfigMapJson("{\"a\":\"x\"}")), "kubectl", false, T0);
         Assert.Equal("{\"a\":\"x\"}", result["data"]!.ToJsonString());
         Assert.Equal("cm", (string?)result["metadata"]!["name"]);
+        Assert.Equal(["apiVersion", "kind", "metadata", "data"], result.Select(p => p.Key));
         var entry = Assert.Single((JsonArray)result["metadata"]!["managedFields"]!)!;
         Assert.Equal(
             "{\"manager\":\"kubectl\",\"operation\":\"Apply\",\"apiVersion\":\"v1\",\"time\":\"2024-05-01T10:00:00Z\"," +
@@ -245,6 +246,27 @@ public sealed class FieldManagerTests
         Assert.Equal(10, entries.Count);
         Assert.Equal("ancient-changes/Update:{\"f:data\":{\".\":{},\"f:k0\":{},\"f:k1\":{}}}", entries[0]);
         Assert.DoesNotContain(entries, e => e.StartsWith("m0/", StringComparison.Ordinal) || e.StartsWith("m1/", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void SubresourceManagersAreNamedWithTheirSubresource()
+    {
+        var pods = new FieldManager(new GroupVersionKind("", "v1", "Pod"), Pod, ["status"]);
+        var podStatus = new FieldManager(new GroupVersionKind("", "v1", "Pod"), Pod, ["spec"], "status");
+        var created = pods.Update(null, Obj("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\",\"namespace\":\"ns\",\"uid\":\"u\"}," +
+            "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]}}"), "kubectl-run", T0);
+        var running = created.DeepClone().AsObject();
+        running["status"] = new JsonObject { ["phase"] = "Running" };
+        var withStatus = podStatus.Update(created, running, "kubelet", T1);
+        Assert.Equal(
+            ["kubectl-run/Update:{\"f:spec\":{\"f:containers\":{\"k:{\\\"name\\\":\\\"c\\\"}\":{\".\":{},\"f:image\":{},\"f:name\":{}}}}}",
+             "kubelet/Update:{\"f:status\":{\"f:phase\":{}}}"],
+            Entries(withStatus));
+        Assert.Equal("status", (string?)withStatus["metadata"]!["managedFields"]![1]!["subresource"]);
+
+        var e = Assert.Throws<StatusError>(() => podStatus.Apply(withStatus,
+            Obj("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\",\"namespace\":\"ns\"},\"status\":{\"phase\":\"Failed\"}}"), "tester", false, T1));
+        Assert.Equal("Apply failed with 1 conflict: conflict with \"kubelet\" with subresource \"status\" using v1: .status.phase", e.Message);
     }
 
     public static TheoryData<string, string> InvalidApplies => new()
