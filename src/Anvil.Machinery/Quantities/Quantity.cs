@@ -93,14 +93,17 @@ public readonly struct Quantity : IEquatable<Quantity>, IComparable<Quantity>
 
         // Exact value = ±digits × 10^-len(denom) × base^exponent, then rounded up to nano and capped.
         var digits = BigInteger.Parse(num + denom, NumberStyles.None, CultureInfo.InvariantCulture);
-        BigInteger numerator = digits, denominator = BigInteger.Pow(10, denom.Length);
+        BigInteger numerator = digits, denominator = BigInteger.One;
         if (!digits.IsZero)
         {
             var scale10 = (long)exponent - denom.Length;
             if (binary)
+            {
                 numerator <<= exponent;
+                denominator = BigInteger.Pow(10, denom.Length);
+            }
             else if (scale10 > 30) // at least 10^31: far beyond the cap
-                numerator = MaxNanos * denominator;
+                numerator = MaxNanos;
             else if (scale10 >= 0)
                 numerator *= BigInteger.Pow(10, (int)scale10);
             else if ((long)num.Length + exponent < -12) // below 10^-12: rounds up to 1n

@@ -33,6 +33,8 @@ public sealed class SchemaNode
     /// <summary>x-kubernetes-embedded-resource.</summary>
     public bool EmbeddedResource { get; internal set; }
     public IReadOnlyList<string> Enum { get; internal set; } = [];
+    /// <summary>The OpenAPI <c>default</c>, if any (server-side apply uses it for missing list-map keys, e.g. ports' protocol).</summary>
+    public System.Text.Json.Nodes.JsonNode? Default { get; internal set; }
 
     public bool HasPatchStrategy(string strategy) =>
         PatchStrategy != null && PatchStrategy.Split(',').Contains(strategy);

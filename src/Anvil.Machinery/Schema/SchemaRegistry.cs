@@ -143,6 +143,7 @@ public sealed class SchemaRegistry
             if (s["x-kubernetes-map-type"] is JsonValue mt) node.MapType = (string?)mt;
             if (s["x-kubernetes-list-map-keys"] is JsonArray keys) node.ListMapKeys = keys.Select(k => (string)k!).ToList();
             if (s["required"] is JsonArray req) node.Required = req.Select(k => (string)k!).ToList();
+            if (s["default"] is JsonNode def) node.Default = def.DeepClone();
             if (s["enum"] is JsonArray en) node.Enum = en.Select(v => v?.ToString() ?? "").ToList();
 
             if (format == "int-or-string" || s["x-kubernetes-int-or-string"] is JsonValue { } ios && ios.TryGetValue<bool>(out var isIos) && isIos)
