@@ -54,11 +54,15 @@ public sealed class ApiServerHost : IAsyncDisposable
         openApi.LoadSchemas(Schemas);
         Catalog.AddRange(BuiltinResources.Build(
             gvk => new ResourceStrategy(),
-            (group, kind) => new DefaultTablePrinter(),
+            Anvil.Machinery.Tables.TablePrinters.For,
             Anvil.Machinery.Selectors.FieldSelectorFields.For,
             Schemas));
         var time = TimeProvider.System;
-        Resources = new ResourceStore(_store, new AdmissionChain([]), time);
+        Resources = new ResourceStore(_store, new AdmissionChain([
+            new NamespaceLifecycle(() => Resources, () => Catalog.Find("", "v1", "namespaces")!),
+        ]), time);
+        var fieldManagers = new FieldManagers(time);
+        Resources.ManagedFields = fieldManagers;
         var discovery = new DiscoveryDocuments(Catalog);
         var authenticator = new ClientCertificateAuthenticator(Pki);
 
@@ -86,7 +90,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         });
         _app = builder.Build();
         var log = _app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("apiserver");
-        var handler = new ApiHandler(Catalog, Resources, time, log);
+        var handler = new ApiHandler(Catalog, Resources, Schemas, fieldManagers, time, log);
         var serverAddress = $"{_options.Bind}:{_options.Port}";
 
         _app.Run(async ctx =>

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Anvil.ApiServer.Authentication;
@@ -16,9 +17,6 @@ public sealed partial class ApiHandler
     public const string MergePatchType = "application/merge-patch+json";
     public const string StrategicMergePatchType = "application/strategic-merge-patch+json";
     public const string ApplyPatchType = "application/apply-patch+yaml";
-
-    /// <summary>Server-side apply: (live or null, applied config, options, force) → desired object; set at startup.</summary>
-    public static Func<ResourceDefinition, JsonObject?, JsonObject, WriteOptions, bool, JsonObject>? ServerSideApply { get; set; }
 
     private async Task PatchAsync(HttpContext ctx, ResourceDefinition def, string ns, RequestInfo info, UserInfo user, CancellationToken ct)
     {
@@ -39,8 +37,7 @@ public sealed partial class ApiHandler
             throw StatusError.BadRequest("PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch");
 
         var patch = ParsePatch(media, body);
-        if (media is MergePatchType or StrategicMergePatchType or ApplyPatchType && sub != "scale")
-            FieldValidation?.Invoke(ctx, def, media == ApplyPatchType ? KubeJson.ToBytes(patch) : body, options);
+        if (media == ApplyPatchType && sub != "scale") ValidateFields(ctx, def, body, JsonObjectKind.Yaml);
         var hasPrecondition = patch is JsonObject po && po["metadata"]?["resourceVersion"] is JsonValue;
 
         if (sub == "scale")
@@ -51,7 +48,12 @@ public sealed partial class ApiHandler
         }
 
         var (result, created) = await _store.GuaranteedUpdateAsync(def, ns, info.Name,
-            current => ApplyPatch(media, current, patch, def.Schema, def, options, force),
+            current =>
+            {
+                var patched = ApplyPatch(media, current, patch, def.Schema, def, options, force);
+                if (media != ApplyPatchType) ValidatePatchedFields(ctx, def, KubeJson.ToBytes(patched), Encoding.UTF8.GetString(body));
+                return patched;
+            },
             options, createIfMissing: media == ApplyPatchType && sub.Length == 0, hasPrecondition, ct).ConfigureAwait(false);
         ResponseWriter.AddWarnings(ctx, options.Warnings);
         await WriteSingleAsync(ctx, def, result, format, created ? 201 : 200).ConfigureAwait(false);
@@ -82,7 +84,7 @@ public sealed partial class ApiHandler
         }
     }
 
-    private static JsonObject ApplyPatch(string media, JsonObject? current, JsonNode patch, Anvil.Machinery.Schema.SchemaNode? schema, ResourceDefinition def, WriteOptions options, bool force)
+    private JsonObject ApplyPatch(string media, JsonObject? current, JsonNode patch, Anvil.Machinery.Schema.SchemaNode? schema, ResourceDefinition def, WriteOptions options, bool force)
     {
         JsonNode? result;
         switch (media)
@@ -97,8 +99,7 @@ public sealed partial class ApiHandler
                 result = StrategicMergePatch.Apply(current!, (JsonObject)patch.DeepClone(), schema);
                 break;
             case ApplyPatchType:
-                var apply = ServerSideApply ?? throw StatusError.UnsupportedMediaType(media);
-                return apply(def, current, (JsonObject)patch.DeepClone(), options, force);
+                return _fieldManagers.Apply(def, current, (JsonObject)patch.DeepClone(), options, force);
             default:
                 throw StatusError.UnsupportedMediaType(media);
         }

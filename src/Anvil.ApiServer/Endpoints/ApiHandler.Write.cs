@@ -11,9 +11,6 @@ namespace Anvil.ApiServer.Endpoints;
 
 public sealed partial class ApiHandler
 {
-    /// <summary>Checks unknown/duplicate fields of a request body against the kind's schema per fieldValidation; set at startup.</summary>
-    public static Action<HttpContext, ResourceDefinition, byte[], WriteOptions>? FieldValidation { get; set; }
-
     private async Task CreateAsync(HttpContext ctx, ResourceDefinition def, string ns, RequestInfo info, UserInfo user, CancellationToken ct)
     {
         var format = Output(ctx);
@@ -36,12 +33,13 @@ public sealed partial class ApiHandler
         throw StatusError.MethodNotSupported(def.GroupResource, $"POST {info.Subresource}");
 
     /// <summary>Decodes a body for <paramref name="def"/>: media type, apiVersion/kind agreement, field validation.</summary>
-    private static JsonObject DecodeFor(HttpContext ctx, ResourceDefinition def, byte[] body, WriteOptions options)
+    private JsonObject DecodeFor(HttpContext ctx, ResourceDefinition def, byte[] body, WriteOptions options)
     {
         var obj = RequestBody.DecodeObject(body, ctx.Request.ContentType);
         CheckTypeMeta(def, obj);
-        if (RequestBody.MediaType(ctx.Request.ContentType) is "application/json" or "" or "application/yaml")
-            FieldValidation?.Invoke(ctx, def, body, options);
+        var media = RequestBody.MediaType(ctx.Request.ContentType);
+        if (media is "application/json" or "") ValidateFields(ctx, def, body, JsonObjectKind.Json);
+        else if (media == "application/yaml") ValidateFields(ctx, def, body, JsonObjectKind.Yaml);
         return obj;
     }
 

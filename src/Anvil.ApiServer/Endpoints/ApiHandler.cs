@@ -18,11 +18,15 @@ public sealed partial class ApiHandler
     private readonly ResourceStore _store;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
+    private readonly Anvil.Machinery.Schema.SchemaRegistry _schemas;
+    private readonly FieldManagers _fieldManagers;
 
-    public ApiHandler(ResourceCatalog catalog, ResourceStore store, TimeProvider time, ILogger log)
+    public ApiHandler(ResourceCatalog catalog, ResourceStore store, Anvil.Machinery.Schema.SchemaRegistry schemas, FieldManagers fieldManagers, TimeProvider time, ILogger log)
     {
         _catalog = catalog;
         _store = store;
+        _schemas = schemas;
+        _fieldManagers = fieldManagers;
         _time = time;
         _log = log;
     }

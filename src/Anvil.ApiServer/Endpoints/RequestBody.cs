@@ -16,9 +16,6 @@ public static class RequestBody
     /// <summary>Decoder for <c>application/vnd.kubernetes.protobuf</c>; set at startup.</summary>
     public static Func<byte[], JsonObject>? Protobuf { get; set; }
 
-    /// <summary>YAML to JSON converter; set at startup.</summary>
-    public static Func<string, JsonNode?>? Yaml { get; set; }
-
     public static async Task<byte[]> ReadAsync(HttpRequest request, CancellationToken ct)
     {
         if (request.ContentLength > MaxBytes) throw TooLarge();
@@ -85,8 +82,7 @@ public static class RequestBody
 
     public static JsonObject ParseYamlObject(byte[] body)
     {
-        if (Yaml == null) throw StatusError.UnsupportedMediaType("application/yaml");
-        var node = Yaml(Encoding.UTF8.GetString(body));
+        var node = Anvil.Machinery.Serialization.Yaml.ToJson(Encoding.UTF8.GetString(body));
         return node as JsonObject ?? throw StatusError.BadRequest("couldn't get version/kind; json parse error: the body is not a YAML mapping");
     }
 

@@ -8,16 +8,13 @@ namespace Anvil.ApiServer.Endpoints;
 /// <summary>Writes API responses: objects as JSON or YAML, Status errors, warnings.</summary>
 public static class ResponseWriter
 {
-    /// <summary>Converts JSON to YAML for Accept: application/yaml; set at startup.</summary>
-    public static Func<JsonNode, string>? YamlWriter { get; set; }
-
     public static async Task WriteObjectAsync(HttpContext ctx, int status, JsonNode body, OutputFormat? format = null)
     {
         ctx.Response.StatusCode = status;
-        if (format is { Yaml: true } && YamlWriter != null)
+        if (format is { Yaml: true })
         {
             ctx.Response.ContentType = "application/yaml";
-            await ctx.Response.WriteAsync(YamlWriter(body), ctx.RequestAborted).ConfigureAwait(false);
+            await ctx.Response.WriteAsync(Yaml.FromJson(body), ctx.RequestAborted).ConfigureAwait(false);
             return;
         }
         ctx.Response.ContentType = "application/json";
