@@ -51,7 +51,8 @@ internal static class GoPointerFields
         "TopologySpreadConstraint.nodeTaintsPolicy",
         "PodDNSConfigOption.value",
         "PodResourceClaim.resourceClaimName", "PodResourceClaim.resourceClaimTemplateName",
-        "ContainerStatus.started",
+        "ContainerStatus.started", "VolumeMountStatus.recursiveReadOnly", "PodResourceClaimStatus.resourceClaimName",
+        "PodLogOptions.sinceSeconds", "PodLogOptions.tailLines", "PodLogOptions.limitBytes",
 
         // core/v1: environment and volumes
         "ConfigMapKeySelector.optional", "SecretKeySelector.optional",
@@ -69,9 +70,11 @@ internal static class GoPointerFields
         "AzureDiskVolumeSource.cachingMode", "AzureDiskVolumeSource.fsType", "AzureDiskVolumeSource.readOnly",
         "AzureDiskVolumeSource.kind",
         "LocalVolumeSource.fsType",
+        "GlusterfsPersistentVolumeSource.endpointsNamespace", "AzureFilePersistentVolumeSource.secretNamespace",
         "PersistentVolumeClaimSpec.storageClassName", "PersistentVolumeClaimSpec.volumeMode",
         "PersistentVolumeClaimSpec.volumeAttributesClassName",
         "PersistentVolumeSpec.volumeMode", "PersistentVolumeSpec.volumeAttributesClassName",
+        "PersistentVolumeClaimStatus.currentVolumeAttributesClassName",
         "TypedLocalObjectReference.apiGroup", "TypedObjectReference.apiGroup", "TypedObjectReference.namespace",
 
         // core/v1: other kinds
@@ -80,7 +83,9 @@ internal static class GoPointerFields
         "ServiceSpec.ipFamilyPolicy", "ServiceSpec.allocateLoadBalancerNodePorts", "ServiceSpec.loadBalancerClass",
         "ServiceSpec.internalTrafficPolicy", "ServiceSpec.trafficDistribution",
         "ClientIPConfig.timeoutSeconds",
-        "ServicePort.appProtocol", "LoadBalancerIngress.ipMode",
+        "ServicePort.appProtocol", "LoadBalancerIngress.ipMode", "PortStatus.error",
+        "NodeFeatures.supplementalGroupsPolicy",
+        "NodeRuntimeHandlerFeatures.recursiveReadOnlyMounts", "NodeRuntimeHandlerFeatures.userNamespaces",
         "k8s.io.api.core.v1.EndpointPort.appProtocol", "EndpointAddress.nodeName",
         "ReplicationControllerSpec.replicas",
 
@@ -131,6 +136,10 @@ internal static class GoPointerFields
         "HorizontalPodAutoscalerStatus.currentCPUUtilizationPercentage",
         "HPAScalingRules.stabilizationWindowSeconds", "HPAScalingRules.selectPolicy",
         "MetricTarget.averageUtilization", "MetricValueStatus.averageUtilization",
+        "k8s.io.api.autoscaling.v1.ResourceMetricSource.targetAverageUtilization",
+        "k8s.io.api.autoscaling.v1.ResourceMetricStatus.currentAverageUtilization",
+        "k8s.io.api.autoscaling.v1.ContainerResourceMetricSource.targetAverageUtilization",
+        "k8s.io.api.autoscaling.v1.ContainerResourceMetricStatus.currentAverageUtilization",
 
         // admissionregistration
         "ValidatingWebhook.failurePolicy", "ValidatingWebhook.matchPolicy", "ValidatingWebhook.sideEffects",
@@ -147,6 +156,7 @@ internal static class GoPointerFields
         "CSIDriverSpec.attachRequired", "CSIDriverSpec.podInfoOnMount", "CSIDriverSpec.storageCapacity",
         "CSIDriverSpec.fsGroupPolicy", "CSIDriverSpec.requiresRepublish", "CSIDriverSpec.seLinuxMount",
         "VolumeAttachmentSource.persistentVolumeName", "VolumeNodeResources.count",
+        "k8s.io.api.storage.v1.TokenRequest.expirationSeconds",
 
         // flowcontrol
         "LimitedPriorityLevelConfiguration.nominalConcurrencyShares",
