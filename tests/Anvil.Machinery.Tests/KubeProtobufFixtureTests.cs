@@ -16,6 +16,9 @@ public sealed class KubeProtobufFixtureTests
         "namespace", "configmap", "secret", "deployment", "job", "job-from-cronjob", "service", "serviceaccount",
         "cronjob", "role", "rolebinding", "poddisruptionbudget", "priorityclass", "resourcequota", "ingress",
         "tokenrequest", "ssar-pods-log", "ssar-kube-system", "ssar-all", "selfsubjectreview", "deleteoptions-drain",
+        "deployment-multi", "service-nodeport", "service-externalname", "service-loadbalancer",
+        "poddisruptionbudget-min-available", "clusterrole-aggregation", "clusterrole-rules", "clusterrolebinding",
+        "priorityclass-global-default", "quota-scopes", "secret-docker", "ingress-default", "tokenrequest-bound",
     ];
 
     public static TheoryData<string> Captured() => new(CapturedNames);
