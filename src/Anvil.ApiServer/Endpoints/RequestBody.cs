@@ -13,9 +13,6 @@ public static class RequestBody
     /// <summary>kube-apiserver's default limit for a request body (3 MiB).</summary>
     public const int MaxBytes = 3 * 1024 * 1024;
 
-    /// <summary>Decoder for <c>application/vnd.kubernetes.protobuf</c>; set at startup.</summary>
-    public static Func<byte[], JsonObject>? Protobuf { get; set; }
-
     public static async Task<byte[]> ReadAsync(HttpRequest request, CancellationToken ct)
     {
         if (request.ContentLength > MaxBytes) throw TooLarge();
@@ -48,8 +45,7 @@ public static class RequestBody
             case "application/yaml":
                 return ParseYamlObject(body);
             case "application/vnd.kubernetes.protobuf":
-                if (Protobuf == null) throw StatusError.UnsupportedMediaType(media);
-                return Protobuf(body);
+                return Anvil.Machinery.Protobuf.KubeProtobuf.Decode(body);
             default:
                 throw StatusError.UnsupportedMediaType(media);
         }

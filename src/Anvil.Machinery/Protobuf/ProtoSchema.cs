@@ -53,7 +53,7 @@ public sealed class ProtoSchema
     private static ProtoSchema LoadEmbedded()
     {
         var asm = typeof(ProtoSchema).Assembly;
-        using var fields = Open(asm, "Anvil.Machinery.Protobuf.proto-fields.json");
+        using var fields = Open(asm, "proto-fields.json");
         using var required = new StreamReader(Open(asm, "Anvil.Machinery.Protobuf.required-scalars.txt"));
         var lines = new List<string>();
         while (required.ReadLine() is { } line)

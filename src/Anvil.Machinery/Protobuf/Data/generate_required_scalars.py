@@ -4,7 +4,7 @@ their type. kube-openapi marks a field required when its json tag has no `omitem
 Go's encoding/json emits these even when they hold the zero value ("", 0, false); the protobuf decoder keeps
 their zero values for the same reason (e.g. PriorityClass.value: 0, PodDisruptionBudgetStatus counters).
 
-Usage: generate_required_scalars.py /work/shared/k8s-api > required-scalars.txt
+Usage: generate_required_scalars.py api-data > required-scalars.txt
 """
 import json, sys
 
