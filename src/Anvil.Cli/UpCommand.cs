@@ -2,6 +2,9 @@ using System.Globalization;
 using System.Net;
 using System.Runtime.InteropServices;
 using Anvil.ApiServer;
+using Anvil.Client;
+using Anvil.Controllers;
+using Microsoft.Extensions.Logging;
 
 namespace Anvil.Cli;
 
@@ -50,6 +53,12 @@ internal static class UpCommand
         {
             return Program.Fail($"cannot listen on {bind}:{port}: {e.Message}");
         }
+        // Controllers talk to the API over HTTPS like any client, under their own identity.
+        using var logs = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).SetMinimumLevel(LogLevel.Warning));
+        var (cert, key) = server.Pki.IssueClientCertificate("system:kube-controller-manager", [], TimeSpan.FromDays(365));
+        using var controllerClient = KubeClient.FromPem(new Uri(server.ServerUrl), server.Pki.CaPem, cert, key, "kube-controller-manager");
+        var controllers = ControllerManager.RunAsync(controllerClient, logs, stop.Token);
+
         Console.Out.WriteLine($"anvil: ready at {server.ServerUrl} (kubeconfig {server.AdminKubeconfigPath})");
         Console.Out.Flush();
         try
@@ -60,6 +69,13 @@ internal static class UpCommand
         {
         }
         Console.Out.WriteLine("anvil: shutting down");
+        try
+        {
+            await controllers.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        {
+        }
         return 0;
     }
 
