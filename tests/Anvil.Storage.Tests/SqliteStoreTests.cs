@@ -406,6 +406,17 @@ public sealed class SqliteStoreTests
     }
 
     [Fact]
+    public async Task SecondOpenOfTheSameFileIsRefused()
+    {
+        await using var t = await TempStore.OpenAsync();
+
+        var e = await Assert.ThrowsAsync<IOException>(() => SqliteStore.OpenAsync(t.Path));
+
+        Assert.Equal($"the store {t.Path} is in use by another process", e.Message);
+        await t.ReopenAsync(); // released by DisposeAsync
+    }
+
+    [Fact]
     public async Task UseAfterDisposeThrows()
     {
         await using var t = await TempStore.OpenAsync();
