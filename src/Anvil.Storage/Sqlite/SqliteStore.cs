@@ -158,11 +158,6 @@ public sealed class SqliteStore : IStore
         if (revision > 0)
         {
             CheckNotCompacted(revision);
-            if (revision > CurrentRevision)
-            {
-                throw new ArgumentOutOfRangeException(nameof(revision), revision,
-                    $"required revision is a future revision (current: {CurrentRevision})");
-            }
         }
 
         var bounds = KeyBounds.ForPrefix(prefix);
@@ -173,24 +168,34 @@ public sealed class SqliteStore : IStore
         {
             List<KeyValue> items;
             long readAt;
-            if (revision == 0)
+            // One snapshot for the list and its revision. The snapshot may be a commit ahead of CurrentRevision
+            // (the writer publishes just after COMMIT), so "future" is judged against the snapshot.
+            connection.Begin.ExecuteNonQuery();
+            try
             {
-                // The list and its revision must come from one snapshot.
-                connection.Begin.ExecuteNonQuery();
-                try
+                readAt = Convert.ToInt64(connection.Revision.ExecuteScalar());
+                if (revision == 0)
                 {
-                    readAt = Convert.ToInt64(connection.Revision.ExecuteScalar());
                     items = ReadRange(after ? connection.RangeNewestGt : connection.RangeNewestGe, low, bounds.High, limit, null);
                 }
-                finally
+                else if (revision > readAt)
                 {
-                    connection.Commit.ExecuteNonQuery();
+                    throw new ArgumentOutOfRangeException(nameof(revision), revision,
+                        $"required revision is a future revision (current: {readAt})");
+                }
+                else
+                {
+                    items = ReadRange(after ? connection.RangeAtGt : connection.RangeAtGe, low, bounds.High, limit, revision);
+                    readAt = revision;
                 }
             }
-            else
+            finally
             {
-                items = ReadRange(after ? connection.RangeAtGt : connection.RangeAtGe, low, bounds.High, limit, revision);
-                readAt = revision;
+                connection.Commit.ExecuteNonQuery();
+            }
+
+            if (revision > 0)
+            {
                 // Compaction may have started after the check above and removed rows this read needed.
                 CheckNotCompacted(revision);
             }
