@@ -153,7 +153,7 @@ public sealed class SqliteStoreConcurrencyTests
         var lister = Task.Run(async () =>
         {
             var lists = 0;
-            while (!writers.All(w => w.IsCompleted))
+            while (lists == 0 || !writers.All(w => w.IsCompleted))
             {
                 try
                 {
