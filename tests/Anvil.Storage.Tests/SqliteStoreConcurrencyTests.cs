@@ -1,3 +1,5 @@
+using Anvil.Storage.Sqlite;
+
 namespace Anvil.Storage.Tests;
 
 public sealed class SqliteStoreConcurrencyTests
@@ -64,5 +66,131 @@ public sealed class SqliteStoreConcurrencyTests
         }
 
         Assert.Equal(1 + Rounds, t.Store.CurrentRevision);
+    }
+
+    [Fact]
+    public async Task WatchesListsAndCompactionStayConsistentUnderConcurrentWrites()
+    {
+        await using var t = await TempStore.OpenAsync(new SqliteStoreOptions { CompactionStep = 7 });
+        const int Keys = 16, Writers = 8, WritesPerWriter = 60;
+        using var stopWatching = new CancellationTokenSource();
+        var done = new TaskCompletionSource<long>();
+        var live = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // A watcher from the start, consuming as a client would, rebuilds the state from events alone.
+        var state = new Dictionary<string, KeyValue>();
+        var watcher = Task.Run(async () =>
+        {
+            long last = 0;
+            await foreach (var e in t.Store.WatchAsync("/k/", 0, stopWatching.Token))
+            {
+                Assert.True(e.Revision > last);
+                last = e.Revision;
+                live.TrySetResult();
+                state.TryGetValue(e.Key, out var before);
+                Assert.Equal(before?.ModRevision, e.Previous?.ModRevision); // no event of a key was missed
+                if (e.Type == WatchEventType.Delete)
+                {
+                    state.Remove(e.Key);
+                }
+                else
+                {
+                    state[e.Key] = e.Current!;
+                }
+
+                if (done.Task.IsCompleted && last >= done.Task.Result)
+                {
+                    return;
+                }
+            }
+        });
+
+        // Compaction must not overtake the watcher's (empty) replay: start writing once it follows live events.
+        await t.Store.CreateAsync("/k/first", Bytes.Of("x"));
+        await live.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        var writers = Enumerable.Range(0, Writers).Select(w => Task.Run(async () =>
+        {
+            var random = new Random(w);
+            for (var i = 0; i < WritesPerWriter; i++)
+            {
+                var key = $"/k/{random.Next(Keys):D2}";
+                var current = await t.Store.GetAsync(key);
+                try
+                {
+                    if (current == null)
+                    {
+                        await t.Store.CreateAsync(key, Bytes.Of($"{w}/{i}"));
+                    }
+                    else if (random.Next(4) == 0)
+                    {
+                        await t.Store.DeleteAsync(key, current.ModRevision);
+                    }
+                    else
+                    {
+                        await t.Store.UpdateAsync(key, Bytes.Of($"{w}/{i}"), current.ModRevision);
+                    }
+                }
+                catch (Exception e) when (e is KeyExistsException or KeyNotFoundException or RevisionConflictException)
+                {
+                }
+            }
+        })).ToArray();
+
+        var compactor = Task.Run(async () =>
+        {
+            while (!writers.All(w => w.IsCompleted))
+            {
+                var target = t.Store.CurrentRevision - 10;
+                if (target > t.Store.CompactedRevision)
+                {
+                    await t.Store.CompactAsync(target);
+                }
+
+                await Task.Yield();
+            }
+        });
+
+        var lister = Task.Run(async () =>
+        {
+            var lists = 0;
+            while (lists == 0 || !writers.All(w => w.IsCompleted))
+            {
+                try
+                {
+                    var page = await t.Store.RangeAsync("/k/", limit: 5);
+                    var items = page.Items.ToList();
+                    while (page.More)
+                    {
+                        page = await t.Store.RangeAsync("/k/", page.Revision, page.Items[^1].Key, 5);
+                        items.AddRange(page.Items);
+                    }
+
+                    Assert.All(items, i => Assert.True(i.ModRevision <= page.Revision));
+                    Assert.Equal(items.Select(i => i.Key).Order(StringComparer.Ordinal), items.Select(i => i.Key));
+                    lists++;
+                }
+                catch (CompactedException)
+                {
+                    // A later page fell behind compaction: the client re-lists.
+                }
+            }
+
+            return lists;
+        });
+
+        await Task.WhenAll(writers);
+        await compactor;
+        Assert.True(await lister > 0);
+        done.SetResult(t.Store.CurrentRevision);
+        await t.Store.CreateAsync("/k/last", Bytes.Of("x")); // wakes the watcher if it is idle
+        await watcher.WaitAsync(TimeSpan.FromSeconds(60));
+        state.Remove("/k/last");
+        await t.Store.DeleteAsync("/k/last");
+
+        var final = await t.Store.RangeAsync("/k/");
+        Assert.Equal(
+            final.Items.Select(i => $"{i.Key}@{i.ModRevision}={i.Text()}"),
+            state.Values.OrderBy(i => i.Key, StringComparer.Ordinal).Select(i => $"{i.Key}@{i.ModRevision}={i.Text()}"));
+        Assert.Equal(final.Items.Count, await t.Store.CountAsync("/k/"));
     }
 }

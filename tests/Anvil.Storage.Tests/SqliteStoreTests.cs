@@ -406,6 +406,36 @@ public sealed class SqliteStoreTests
     }
 
     [Fact]
+    public async Task SecondOpenOfTheSameFileIsRefused()
+    {
+        await using var t = await TempStore.OpenAsync();
+
+        var e = await Assert.ThrowsAsync<IOException>(() => SqliteStore.OpenAsync(t.Path));
+
+        Assert.Equal($"the store {t.Path} is in use by another process", e.Message);
+        await t.ReopenAsync(); // released by DisposeAsync
+    }
+
+    [Fact]
+    public async Task AcknowledgedWritesAreInTheFilesWithoutAnOrderlyClose()
+    {
+        // What kill -9 leaves behind: the database and WAL files as they are while the store still runs.
+        await using var t = await TempStore.OpenAsync();
+        var r = await t.Store.CreateAsync("/k", Bytes.Of("one"));
+        await t.Store.UpdateAsync("/k", Bytes.Of("two"), r);
+        await t.Store.CreateAsync("/j", Bytes.Of("three"));
+        var copy = System.IO.Path.Combine(t.Directory, "copy.db");
+        File.Copy(t.Path, copy);
+        File.Copy(t.Path + "-wal", copy + "-wal");
+
+        await using var recovered = await SqliteStore.OpenAsync(copy);
+
+        Assert.Equal(3, recovered.CurrentRevision);
+        Assert.Equal("two", (await recovered.GetAsync("/k")).Text());
+        Assert.Equal("three", (await recovered.GetAsync("/j")).Text());
+    }
+
+    [Fact]
     public async Task UseAfterDisposeThrows()
     {
         await using var t = await TempStore.OpenAsync();

@@ -40,6 +40,10 @@ internal sealed class Checkpointer : IAsyncDisposable
         catch (OperationCanceledException)
         {
         }
+        catch (Exception)
+        {
+            // Checkpoints are an optimisation; closing the last connection checkpoints anyway.
+        }
 
         _connection.Dispose();
         _stop.Dispose();

@@ -27,25 +27,37 @@ internal sealed class ReadPool : IDisposable
         }
     }
 
-    public ValueTask<ReadConnection> RentAsync(CancellationToken ct)
+    public async ValueTask<ReadConnection> RentAsync(CancellationToken ct)
     {
         if (_idle.Reader.TryRead(out var connection))
         {
-            return ValueTask.FromResult(connection);
+            return connection;
         }
 
-        return _idle.Reader.ReadAsync(ct);
+        try
+        {
+            return await _idle.Reader.ReadAsync(ct).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            throw new ObjectDisposedException(nameof(SqliteStore));
+        }
     }
 
     public void Return(ReadConnection connection) => _idle.Writer.TryWrite(connection);
 
-    /// <summary>Waits until every connection is back, so none is closed under a reader.</summary>
+    /// <summary>
+    /// Waits until every connection is back, so none is closed under a reader; renters still waiting
+    /// afterwards get <see cref="ObjectDisposedException"/>.
+    /// </summary>
     public async Task DrainAsync()
     {
         for (var i = 0; i < _all.Length; i++)
         {
             await _idle.Reader.ReadAsync().ConfigureAwait(false);
         }
+
+        _idle.Writer.TryComplete();
     }
 
     public void Dispose()

@@ -12,6 +12,7 @@ namespace Anvil.Storage.Sqlite;
 public sealed class SqliteStore : IStore
 {
     private readonly SqliteStoreOptions _options;
+    private readonly FileStream _lock;
     private readonly SqliteWriter _writer;
     private readonly ReadPool _readers;
     private readonly Checkpointer _checkpointer;
@@ -23,10 +24,11 @@ public sealed class SqliteStore : IStore
     private CancellationTokenSource? _autoCompactStop;
     private Task? _autoCompaction;
 
-    private SqliteStore(SqliteStoreOptions options, SqliteWriter writer, ReadPool readers, Checkpointer checkpointer,
+    private SqliteStore(SqliteStoreOptions options, FileStream lockFile, SqliteWriter writer, ReadPool readers, Checkpointer checkpointer,
         WatchHub hub, long compacted)
     {
         _options = options;
+        _lock = lockFile;
         _writer = writer;
         _readers = readers;
         _checkpointer = checkpointer;
@@ -64,10 +66,23 @@ public sealed class SqliteStore : IStore
             Directory.CreateDirectory(directory);
         }
 
-        var connection = SqliteConnections.Open(path);
+        // The writer assumes it is the only one (it numbers revisions itself), so a second process must not
+        // open the same file. FileShare.None is an flock on Unix, released when the process dies.
+        FileStream lockFile;
+        try
+        {
+            lockFile = new FileStream(path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            throw new IOException($"the store {path} is in use by another process", e);
+        }
+
+        SqliteConnection? connection = null;
         ReadPool? readers = null;
         try
         {
+            connection = SqliteConnections.Open(path);
             SqliteConnections.Execute(connection, SqlText.WriterPragmas);
             SqliteConnections.Execute(connection, SqlText.Schema);
             var compacted = SqliteConnections.ExecuteScalar(connection, SqlText.SelectCompactRevision);
@@ -77,12 +92,13 @@ public sealed class SqliteStore : IStore
             var checkpointer = new Checkpointer(path, options.CheckpointInterval);
             var hub = new WatchHub();
             var writer = new SqliteWriter(connection, revision, hub, options.MaxWriteBatch, checkpointer.Request);
-            return new SqliteStore(options, writer, readers, checkpointer, hub, compacted);
+            return new SqliteStore(options, lockFile, writer, readers, checkpointer, hub, compacted);
         }
         catch
         {
             readers?.Dispose();
-            connection.Dispose();
+            connection?.Dispose();
+            lockFile.Dispose();
             throw;
         }
     }
@@ -142,11 +158,6 @@ public sealed class SqliteStore : IStore
         if (revision > 0)
         {
             CheckNotCompacted(revision);
-            if (revision > CurrentRevision)
-            {
-                throw new ArgumentOutOfRangeException(nameof(revision), revision,
-                    $"required revision is a future revision (current: {CurrentRevision})");
-            }
         }
 
         var bounds = KeyBounds.ForPrefix(prefix);
@@ -157,24 +168,34 @@ public sealed class SqliteStore : IStore
         {
             List<KeyValue> items;
             long readAt;
-            if (revision == 0)
+            // One snapshot for the list and its revision. The snapshot may be a commit ahead of CurrentRevision
+            // (the writer publishes just after COMMIT), so "future" is judged against the snapshot.
+            connection.Begin.ExecuteNonQuery();
+            try
             {
-                // The list and its revision must come from one snapshot.
-                connection.Begin.ExecuteNonQuery();
-                try
+                readAt = Convert.ToInt64(connection.Revision.ExecuteScalar());
+                if (revision == 0)
                 {
-                    readAt = Convert.ToInt64(connection.Revision.ExecuteScalar());
                     items = ReadRange(after ? connection.RangeNewestGt : connection.RangeNewestGe, low, bounds.High, limit, null);
                 }
-                finally
+                else if (revision > readAt)
                 {
-                    connection.Commit.ExecuteNonQuery();
+                    throw new ArgumentOutOfRangeException(nameof(revision), revision,
+                        $"required revision is a future revision (current: {readAt})");
+                }
+                else
+                {
+                    items = ReadRange(after ? connection.RangeAtGt : connection.RangeAtGe, low, bounds.High, limit, revision);
+                    readAt = revision;
                 }
             }
-            else
+            finally
             {
-                items = ReadRange(after ? connection.RangeAtGt : connection.RangeAtGe, low, bounds.High, limit, revision);
-                readAt = revision;
+                connection.Commit.ExecuteNonQuery();
+            }
+
+            if (revision > 0)
+            {
                 // Compaction may have started after the check above and removed rows this read needed.
                 CheckNotCompacted(revision);
             }
@@ -419,6 +440,7 @@ public sealed class SqliteStore : IStore
             _readers.Dispose();
             _writer.Dispose();
             _compactLock.Dispose();
+            _lock.Dispose();
         }
     }
 

@@ -100,19 +100,23 @@ internal sealed class SqliteWriter : IDisposable
                     batch.Add(next);
                 }
 
-                if (!TryCommit(batch, out var error) && batch.Count > 1)
+                if (!TryCommit(batch, out var error))
                 {
-                    foreach (var request in batch)
+                    if (batch.Count == 1)
                     {
-                        if (!TryCommit([request], out var own))
+                        Fail(batch[0], error!);
+                    }
+                    else
+                    {
+                        // Find the request that broke the group: retry each one alone.
+                        foreach (var request in batch)
                         {
-                            Fail(request, own!);
+                            if (!TryCommit([request], out var own))
+                            {
+                                Fail(request, own!);
+                            }
                         }
                     }
-                }
-                else if (error != null)
-                {
-                    Fail(batch[0], error);
                 }
 
                 batch.Clear();
