@@ -48,7 +48,10 @@ public sealed class ApiServerHost : IAsyncDisposable
     {
         FileModes.CreatePrivateDirectory(_options.DataDir);
         Pki = ClusterPki.LoadOrCreate(_options.DataDir, ExtraServingNames());
-        _store = await SqliteStore.OpenAsync(Path.Combine(_options.DataDir, "state.db"), ct).ConfigureAwait(false);
+        var sqlite = await SqliteStore.OpenAsync(Path.Combine(_options.DataDir, "state.db"), ct).ConfigureAwait(false);
+        // As kube-apiserver compacts etcd every 5 minutes, keeping recent history for watches to resume from.
+        sqlite.StartAutoCompaction(TimeSpan.FromMinutes(5), keepRevisions: 10_000);
+        _store = sqlite;
 
         var openApi = new OpenApiService(Catalog);
         openApi.LoadSchemas(Schemas);

@@ -53,6 +53,10 @@ public sealed partial class ResourceStore
             {
                 page = await _store.RangeAsync(prefix, readRevision, startAfter, pageSize, ct).ConfigureAwait(false);
             }
+            catch (ArgumentOutOfRangeException)
+            {
+                throw StatusError.Timeout($"Too large resource version: {readRevision}, current: {_store.CurrentRevision}");
+            }
             catch (CompactedException)
             {
                 throw options.Continue.Length > 0
