@@ -40,7 +40,7 @@ public sealed record FieldError(FieldErrorType Type, string Field, object? BadVa
     public static string FormatValue(object? value) => value switch
     {
         null => "null",
-        string s => JsonSerializer.Serialize(s),
+        string s => GoQuote.Quote(s),
         bool b => b ? "true" : "false",
         JsonNode n => n.ToJsonString(),
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
