@@ -31,9 +31,12 @@ internal static class PodSpecValidation
         var errs = new List<FieldError>();
         var t = template as JsonObject ?? new JsonObject();
         var meta = Child(t, "metadata");
-        errs.AddRange(LabelValidation.ValidateLabels(meta?["labels"], path + ".metadata.labels"));
-        errs.AddRange(LabelValidation.ValidateAnnotations(meta?["annotations"], path + ".metadata.annotations"));
+        // Upstream builds these paths from the inlined ObjectMeta: "spec.template.labels", not ".metadata.labels".
+        errs.AddRange(LabelValidation.ValidateLabels(meta?["labels"], path + ".labels"));
+        errs.AddRange(LabelValidation.ValidateAnnotations(meta?["annotations"], path + ".annotations"));
         errs.AddRange(ValidatePodSpec(Child(t, "spec"), path + ".spec"));
+        if (Items(Child(t, "spec"), "ephemeralContainers").Any())
+            errs.Add(FieldError.Forbidden(path + ".spec.ephemeralContainers", "ephemeral containers not allowed in pod template"));
         return errs;
     }
 
