@@ -23,7 +23,7 @@ public abstract class BuiltinStrategy : ResourceStrategy
             if (status != null) obj["status"] = status;
             else obj.Remove("status");
         }
-        if (UsesGeneration) JsonDefaults.Meta(obj)["generation"] = 1;
+        if (UsesGeneration) JsonDefaults.Meta(obj)["generation"] = JsonDefaults.Number(1);
     }
 
     public override void PrepareForUpdate(JsonObject obj, JsonObject old)
@@ -51,7 +51,7 @@ public abstract class BuiltinStrategy : ResourceStrategy
     static void Bump(JsonObject obj)
     {
         var meta = JsonDefaults.Meta(obj);
-        meta["generation"] = (JsonRead.Int(meta["generation"]) ?? 0) + 1;
+        meta["generation"] = JsonDefaults.Number((JsonRead.Int(meta["generation"]) ?? 0) + 1);
     }
 
     /// <summary>

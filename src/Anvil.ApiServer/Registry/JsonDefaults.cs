@@ -21,8 +21,11 @@ internal static class JsonDefaults
 
     public static void Int(JsonObject o, string key, long value)
     {
-        if (IsUnset(o[key])) o[key] = value;
+        if (IsUnset(o[key])) o[key] = Number(value);
     }
+
+    /// <summary>A number node backed by a JsonElement, so readers may take it as int or long alike.</summary>
+    public static JsonNode Number(long value) => JsonValue.Create(JsonSerializer.SerializeToElement(value))!;
 
     public static void Bool(JsonObject o, string key, bool value)
     {

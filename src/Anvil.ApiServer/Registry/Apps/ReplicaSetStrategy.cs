@@ -22,7 +22,7 @@ public sealed class ReplicaSetStrategy : BuiltinStrategy
     }
 
     // ReplicaSetStatus.replicas is not omitempty, so a new object shows it as 0.
-    protected override JsonObject? InitialStatus(JsonObject obj) => new() { ["replicas"] = 0 };
+    protected override JsonObject? InitialStatus(JsonObject obj) => new() { ["replicas"] = Number(0) };
 
     public override IEnumerable<FieldError> Validate(JsonObject obj) => ValidateSpec(Child(obj, "spec") ?? new JsonObject());
 

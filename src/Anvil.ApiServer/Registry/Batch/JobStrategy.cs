@@ -24,8 +24,8 @@ public sealed class JobStrategy : BuiltinStrategy
         var spec = Object(obj, "spec");
         if (IsUnset(spec["completions"]) && IsUnset(spec["parallelism"]))
         {
-            spec["completions"] = 1;
-            spec["parallelism"] = 1;
+            spec["completions"] = Number(1);
+            spec["parallelism"] = Number(1);
         }
         Int(spec, "parallelism", 1);
         Int(spec, "backoffLimit", IsUnset(spec["backoffLimitPerIndex"]) ? 6 : int.MaxValue);

@@ -28,14 +28,14 @@ public sealed class ServiceStrategy : BuiltinStrategy
         var affinity = Str(spec["sessionAffinity"]);
         if (affinity == "None") spec.Remove("sessionAffinityConfig");
         if (affinity == "ClientIP" && IsUnset(spec["sessionAffinityConfig"]?["clientIP"]?["timeoutSeconds"]))
-            spec["sessionAffinityConfig"] = new JsonObject { ["clientIP"] = new JsonObject { ["timeoutSeconds"] = 10800 } };
+            spec["sessionAffinityConfig"] = new JsonObject { ["clientIP"] = new JsonObject { ["timeoutSeconds"] = Number(10800) } };
         String(spec, "type", "ClusterIP");
         var type = Str(spec["type"]);
         foreach (var port in Items(spec, "ports"))
         {
             String(port, "protocol", "TCP");
             var target = port["targetPort"];
-            if (IsUnset(target) || Int(target) == 0 || Str(target) == "") port["targetPort"] = port["port"]?.DeepClone() ?? 0;
+            if (IsUnset(target) || Int(target) == 0 || Str(target) == "") port["targetPort"] = port["port"]?.DeepClone() ?? Number(0);
         }
         var externallyAccessible = type is "LoadBalancer" or "NodePort" || type == "ClusterIP" && (Arr(spec["externalIPs"])?.Count ?? 0) > 0;
         if (externallyAccessible) String(spec, "externalTrafficPolicy", "Cluster");
