@@ -86,7 +86,7 @@ public static class FieldValidator
     };
 
     /// <summary>Go's strconv.Quote, used for the paths in messages.</summary>
-    internal static string GoQuote(string s) => FieldError.GoQuote(s);
+    internal static string GoQuote(string s) => Validation.GoQuote.Quote(s);
 
     /// <summary>One pass over the body with the schema position in hand.</summary>
     private sealed class Walker(SchemaNode? objectMeta, bool customResource)

@@ -41,38 +41,10 @@ public sealed record FieldError(FieldErrorType Type, string Field, object? BadVa
     public static string FormatValue(object? value) => value switch
     {
         null => "null",
-        string s => GoQuote(s), // %q
+        string s => GoQuote.Quote(s), // %q
         bool b => b ? "true" : "false",
         JsonNode n => n.ToJsonString(),
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString() ?? "null",
     };
-
-    /// <summary>Go's strconv.Quote (%q): only quotes, backslashes and unprintable characters are escaped.</summary>
-    internal static string GoQuote(string s)
-    {
-        var sb = new StringBuilder(s.Length + 2).Append('"');
-        foreach (var rune in s.EnumerateRunes())
-        {
-            switch (rune.Value)
-            {
-                case '"': sb.Append("\\\""); break;
-                case '\\': sb.Append("\\\\"); break;
-                case '\a': sb.Append("\\a"); break;
-                case '\b': sb.Append("\\b"); break;
-                case '\f': sb.Append("\\f"); break;
-                case '\n': sb.Append("\\n"); break;
-                case '\r': sb.Append("\\r"); break;
-                case '\t': sb.Append("\\t"); break;
-                case '\v': sb.Append("\\v"); break;
-                default:
-                    if (rune.Value < 0x20 || rune.Value == 0x7f) sb.Append("\\x").Append(rune.Value.ToString("x2", CultureInfo.InvariantCulture));
-                    else if (Rune.IsControl(rune) || Rune.GetUnicodeCategory(rune) is UnicodeCategory.Format or UnicodeCategory.OtherNotAssigned or UnicodeCategory.Surrogate or UnicodeCategory.PrivateUse)
-                        sb.Append(rune.Value > 0xffff ? "\\U" + rune.Value.ToString("x8", CultureInfo.InvariantCulture) : "\\u" + rune.Value.ToString("x4", CultureInfo.InvariantCulture));
-                    else sb.Append(rune.ToString());
-                    break;
-            }
-        }
-        return sb.Append('"').ToString();
-    }
 }

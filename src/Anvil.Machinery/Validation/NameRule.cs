@@ -1,4 +1,4 @@
-namespace Anvil.ApiServer.Registry;
+namespace Anvil.Machinery.Validation;
 
 /// <summary>How a kind's metadata.name is validated (apimachinery/pkg/api/validation NameIsDNS*).</summary>
 public enum NameRule
