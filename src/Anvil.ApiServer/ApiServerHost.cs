@@ -56,7 +56,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         var openApi = new OpenApiService(Catalog);
         openApi.LoadSchemas(Schemas);
         Catalog.AddRange(BuiltinResources.Build(
-            gvk => new ResourceStrategy(),
+            BuiltinStrategies.For,
             Anvil.Machinery.Tables.TablePrinters.For,
             Anvil.Machinery.Selectors.FieldSelectorFields.For,
             Schemas));

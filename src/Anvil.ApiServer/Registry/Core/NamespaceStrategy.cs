@@ -26,6 +26,14 @@ public sealed class NamespaceStrategy : BuiltinStrategy
 
     protected override JsonObject? InitialStatus(JsonObject obj) => new() { ["phase"] = "Active" };
 
+    /// <summary>A namespace stays while spec.finalizers (the namespace controller's "kubernetes") are pending.</summary>
+    public override bool BlocksDeletion(JsonObject obj) => obj["spec"]?["finalizers"] is JsonArray { Count: > 0 };
+
+    /// <summary>Deleting a namespace turns it Terminating until the namespace controller has emptied it.</summary>
+    public override void PrepareForDelete(JsonObject obj) => Object(obj, "status")["phase"] = "Terminating";
+
+    public override bool ReturnDeletedObject => true;
+
     public override void PrepareForCreate(JsonObject obj)
     {
         base.PrepareForCreate(obj);

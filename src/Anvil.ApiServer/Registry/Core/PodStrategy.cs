@@ -1,4 +1,5 @@
 using System.Text;
+using static Anvil.Machinery.Validation.JsonRead;
 using System.Text.Json.Nodes;
 using Anvil.Machinery.Validation;
 using static Anvil.ApiServer.Registry.JsonDefaults;
@@ -16,6 +17,20 @@ public sealed class PodStrategy : BuiltinStrategy
         "`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)";
 
     public override bool HasStatus => true;
+
+    public override bool ReturnDeletedObject => true;
+
+    /// <summary>
+    /// Pods bound to a node wait for their kubelet (spec.terminationGracePeriodSeconds, default 30);
+    /// unbound or finished pods, and gracePeriodSeconds=0, go at once (pod strategy CheckGracefulDelete).
+    /// </summary>
+    public override long? GracefulDeletePeriod(JsonObject obj, long? requested)
+    {
+        if (Str(obj["spec"]?["nodeName"]) is not { Length: > 0 }) return 0;
+        if (Str(obj["status"]?["phase"]) is "Succeeded" or "Failed") return 0;
+        var period = requested ?? (obj["spec"]?["terminationGracePeriodSeconds"] is JsonValue v && v.TryGetValue<long>(out var t) ? t : 30);
+        return period < 0 ? 1 : period;
+    }
 
     public override void Default(JsonObject obj)
     {
