@@ -173,7 +173,7 @@ public sealed partial class ResourceStore
 
     private static ResourceStrategy StrategyFor(ResourceDefinition def, string subresource) => subresource switch
     {
-        "status" => new StatusSubresourceStrategy(def.Strategy),
+        "status" => new StatusStrategy(def.Strategy),
         "finalize" => new FinalizeSubresourceStrategy(def.Strategy),
         _ => def.Strategy,
     };

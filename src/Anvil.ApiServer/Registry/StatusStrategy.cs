@@ -37,6 +37,8 @@ public sealed class StatusStrategy(ResourceStrategy main) : ResourceStrategy
 
     public override void Canonicalize(JsonObject obj) => Main.Canonicalize(obj);
 
+    public override bool BlocksDeletion(JsonObject obj) => Main.BlocksDeletion(obj);
+
     /// <summary>The status subresource resets everything the main strategy owns: the spec.</summary>
     public override IReadOnlyList<string> ResetFields => ["spec"];
 }
