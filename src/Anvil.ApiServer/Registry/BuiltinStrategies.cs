@@ -1,6 +1,11 @@
+using Anvil.ApiServer.Registry.ApiExtensions;
 using Anvil.ApiServer.Registry.Apps;
 using Anvil.ApiServer.Registry.Batch;
+using Anvil.ApiServer.Registry.Coordination;
 using Anvil.ApiServer.Registry.Core;
+using Anvil.ApiServer.Registry.Networking;
+using Anvil.ApiServer.Registry.Policy;
+using Anvil.ApiServer.Registry.Rbac;
 using Anvil.Machinery.Meta;
 
 namespace Anvil.ApiServer.Registry;
@@ -21,6 +26,23 @@ public static class BuiltinStrategies
         [("", "Service")] = ServiceStrategy.Instance,
         [("", "ConfigMap")] = ConfigMapStrategy.Instance,
         [("", "Secret")] = SecretStrategy.Instance,
+        [("", "ServiceAccount")] = ServiceAccountStrategy.Instance,
+        [("", "Endpoints")] = EndpointsStrategy.Instance,
+        [("", "Event")] = EventStrategy.Core,
+        [("events.k8s.io", "Event")] = EventStrategy.EventsV1,
+        [("", "Node")] = NodeStrategy.Instance,
+        [("", "ResourceQuota")] = ResourceQuotaStrategy.Instance,
+        [("", "LimitRange")] = LimitRangeStrategy.Instance,
+        [("", "PersistentVolumeClaim")] = PersistentVolumeClaimStrategy.Instance,
+        [("networking.k8s.io", "Ingress")] = IngressStrategy.Instance,
+        [("networking.k8s.io", "NetworkPolicy")] = NetworkPolicyStrategy.Instance,
+        [("rbac.authorization.k8s.io", "Role")] = RoleStrategy.Role,
+        [("rbac.authorization.k8s.io", "ClusterRole")] = RoleStrategy.ClusterRole,
+        [("rbac.authorization.k8s.io", "RoleBinding")] = RoleBindingStrategy.RoleBinding,
+        [("rbac.authorization.k8s.io", "ClusterRoleBinding")] = RoleBindingStrategy.ClusterRoleBinding,
+        [("coordination.k8s.io", "Lease")] = LeaseStrategy.Instance,
+        [("policy", "PodDisruptionBudget")] = PodDisruptionBudgetStrategy.Instance,
+        [("apiextensions.k8s.io", "CustomResourceDefinition")] = CustomResourceDefinitionStrategy.Instance,
         [("apps", "Deployment")] = DeploymentStrategy.Instance,
         [("apps", "ReplicaSet")] = ReplicaSetStrategy.Instance,
         [("batch", "Job")] = JobStrategy.Instance,

@@ -157,8 +157,8 @@ public static partial class NameValidation
         if (port.Length > 15) errs.Add(MaxLenError(15));
         if (!PortNameCharsetRegex().IsMatch(port)) errs.Add("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)");
         if (!PortNameOneLetterRegex().IsMatch(port)) errs.Add("must contain at least one letter (a-z)");
-        if (port.Contains("--", StringComparison.Ordinal)) errs.Add("must not contain consecutive hyphens (--)");
-        if (port.Length > 0 && (port[0] == '-' || port[^1] == '-')) errs.Add("must not begin or end with a hyphen (-)");
+        if (port.Contains("--", StringComparison.Ordinal)) errs.Add("must not contain consecutive hyphens");
+        if (port.Length > 0 && (port[0] == '-' || port[^1] == '-')) errs.Add("must not begin or end with a hyphen");
         return errs;
     }
 

@@ -74,7 +74,31 @@ public sealed class PodStrategy : BuiltinStrategy
         String(spec, "preemptionPolicy", "PreemptLowerPriority");
     }
 
-    public override IEnumerable<FieldError> Validate(JsonObject obj) => PodSpecValidation.ValidatePodSpec(Child(obj, "spec"), "spec");
+    public override IEnumerable<FieldError> Validate(JsonObject obj)
+    {
+        var spec = Child(obj, "spec");
+        var errs = PodSpecValidation.ValidatePodSpec(spec, "spec");
+        // Ephemeral containers come only through their subresource; gated pods cannot be bound yet.
+        if (Items(spec, "ephemeralContainers").Any()) errs.Add(FieldError.Forbidden("spec.ephemeralContainers", "cannot be set on create"));
+        if (!string.IsNullOrEmpty(JsonRead.Str(spec?["nodeName"])) && Items(spec, "schedulingGates").Any())
+            errs.Add(FieldError.Forbidden("spec.nodeName", "cannot be set until all schedulingGates have been cleared"));
+        return errs;
+    }
+
+    public override IEnumerable<FieldError> ValidateStatusUpdate(JsonObject obj, JsonObject old)
+    {
+        var i = 0;
+        foreach (var c in Items(Child(obj, "status"), "conditions"))
+        {
+            var type = JsonRead.Str(c["type"]) ?? "";
+            if (type is not ("PodScheduled" or "Ready" or "Initialized"))
+                foreach (var m in NameValidation.IsQualifiedName(type)) yield return FieldError.Invalid($"metadata.conditions[{i}].Type", type, m);
+            i++;
+        }
+        if (JsonRead.Str(obj["spec"]?["nodeName"]) != JsonRead.Str(old["spec"]?["nodeName"]))
+            yield return FieldError.Forbidden("status.nodeName", "may not be changed directly");
+        foreach (var e in ObjectMetaValidation.ValidateImmutableField(obj["status"]?["qosClass"], old["status"]?["qosClass"], "status.qosClass")) yield return e;
+    }
 
     public override IEnumerable<FieldError> ValidateUpdate(JsonObject obj, JsonObject old)
     {

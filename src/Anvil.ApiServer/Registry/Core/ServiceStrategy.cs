@@ -195,10 +195,20 @@ public sealed class ServiceStrategy : BuiltinStrategy
             if (!nodePorts.Add((Str(ports[i]["protocol"]) ?? "") + "/" + np))
                 yield return FieldError.Duplicate($"spec.ports[{i}].nodePort", np);
         }
+        if (IsUnset(spec["internalTrafficPolicy"]) && type is "NodePort" or "LoadBalancer" or "ClusterIP")
+            yield return FieldError.Required("spec.internalTrafficPolicy");
         if (Str(spec["internalTrafficPolicy"]) is { } itp && itp is not ("Cluster" or "Local"))
             yield return FieldError.NotSupported("spec.internalTrafficPolicy", itp, ["Cluster", "Local"]);
-        if (Str(spec["externalTrafficPolicy"]) is { Length: > 0 } etp && etp is not ("Cluster" or "Local"))
-            yield return FieldError.NotSupported("spec.externalTrafficPolicy", etp, ["Cluster", "Local"]);
+        var externallyAccessible = type is "LoadBalancer" or "NodePort" || type == "ClusterIP" && (Arr(spec["externalIPs"])?.Count ?? 0) > 0;
+        var etp = Str(spec["externalTrafficPolicy"]) ?? "";
+        if (!externallyAccessible)
+        {
+            if (etp.Length > 0) yield return FieldError.Invalid("spec.externalTrafficPolicy", etp, "may only be set for externally-accessible services");
+        }
+        else if (etp.Length == 0) yield return FieldError.Required("spec.externalTrafficPolicy");
+        else if (etp is not ("Cluster" or "Local")) yield return FieldError.NotSupported("spec.externalTrafficPolicy", etp, ["Cluster", "Local"]);
+        if (!IsUnset(spec["allocateLoadBalancerNodePorts"]) && type != "LoadBalancer")
+            yield return FieldError.Forbidden("spec.allocateLoadBalancerNodePorts", "may only be used when `type` is 'LoadBalancer'");
     }
 
     public override IEnumerable<FieldError> ValidateUpdate(JsonObject obj, JsonObject old)
