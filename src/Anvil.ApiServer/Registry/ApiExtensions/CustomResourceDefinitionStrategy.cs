@@ -40,6 +40,29 @@ public sealed class CustomResourceDefinitionStrategy : BuiltinStrategy
         AddStorageVersion(obj);
     }
 
+    /// <summary>
+    /// A CRD stays until its custom resources are deleted: the custom resource manager flips the Terminating
+    /// condition to False (InstanceDeletionCompleted) when done, as upstream's customresourcecleanup finalizer does.
+    /// </summary>
+    public override bool BlocksDeletion(JsonObject obj) =>
+        !Items(Child(obj, "status"), "conditions").Any(c => Str(c["type"]) == "Terminating" && Str(c["status"]) == "False");
+
+    public override void PrepareForDelete(JsonObject obj)
+    {
+        var status = Object(obj, "status");
+        var conditions = status["conditions"] as JsonArray ?? new JsonArray();
+        status["conditions"] = conditions;
+        if (conditions.OfType<JsonObject>().Any(c => Str(c["type"]) == "Terminating")) return;
+        conditions.Add(new JsonObject
+        {
+            ["type"] = "Terminating",
+            ["status"] = "True",
+            ["lastTransitionTime"] = Anvil.Machinery.Meta.ObjectMeta.FormatTime(DateTimeOffset.UtcNow),
+            ["reason"] = "InstanceDeletionInProgress",
+            ["message"] = "CustomResource deletion is in progress",
+        });
+    }
+
     public override void PrepareForUpdate(JsonObject obj, JsonObject old)
     {
         base.PrepareForUpdate(obj, old);
