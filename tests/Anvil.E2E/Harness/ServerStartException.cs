@@ -1,0 +1,3 @@
+namespace Anvil.E2E.Harness;
+
+public sealed class ServerStartException(string message) : Exception(message);
