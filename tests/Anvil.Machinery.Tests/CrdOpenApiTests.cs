@@ -118,6 +118,8 @@ public sealed class CrdOpenApiTests
         var fieldValidation = patch["parameters"]!.AsArray().Single(p => (string?)p!["name"] == "fieldValidation")!;
         Assert.Equal("query", (string?)fieldValidation["in"]);
         Assert.Equal("string", (string?)fieldValidation["schema"]!["type"]);
+        var fieldManager = patch["parameters"]!.AsArray().Single(p => (string?)p!["name"] == "fieldManager")!;
+        Assert.Contains("required for apply requests", (string?)fieldManager["description"]);
         Assert.Equal(["application/json-patch+json", "application/merge-patch+json", "application/apply-patch+yaml"],
             ((JsonObject)patch["requestBody"]!["content"]!).Select(p => p.Key));
     }

@@ -193,6 +193,21 @@ public sealed class CustomResourceSchemaTests
     }
 
     [Theory]
+    [InlineData("""{"spec":{"image":"other"}}""", new string[0])] // the invalid replicas did not change
+    [InlineData("""{"spec":{"replicas":30}}""", new[] { "spec.replicas: Invalid value: 30: spec.replicas in body should be less than or equal to 10" })]
+    [InlineData("""{"spec":{"ports":[{"name":"new","port":1},{"name":"bad","port":"x"}]}}""", new string[0])] // map entries correlate by key
+    [InlineData("""{"spec":{"ports":[{"name":"bad","port":"y"}]}}""", new[] { "spec.ports[0].port: Invalid value: \"string\": spec.ports[0].port in body must be of type integer: \"string\"" })]
+    [InlineData("""{"spec":{"tags":["a","a","b"]}}""", new string[0])] // the old object already broke the set
+    public void UpdatesRatchetUnchangedValues(string mergePatch, string[] expected)
+    {
+        var old = Mutated("""{"spec":{"replicas":20,"ports":[{"name":"bad","port":"x"}],"tags":["a","a"]}}""");
+        var updated = (JsonObject)old.DeepClone();
+        Merge(updated, TestJson.Obj(mergePatch));
+        Assert.Equal(expected, Schema().ValidateUpdate(updated, old).Select(e => e.ToString()));
+        Assert.NotEmpty(Schema().Validate(updated)); // without the old object everything is checked
+    }
+
+    [Theory]
     [InlineData("""{"apiVersion":"stable.example.com/v1","kind":"CronTab"}""", new string[0])]
     [InlineData("""{"apiVersion":"stable.example.com/v2","kind":"Cron"}""", new[] { "kind: Invalid value: \"Cron\": must be CronTab", "apiVersion: Invalid value: \"stable.example.com/v2\": must be stable.example.com/v1" })]
     public void TypeMetaMustMatchTheVersion(string json, string[] expected)

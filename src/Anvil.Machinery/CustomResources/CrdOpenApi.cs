@@ -231,15 +231,20 @@ public static class CrdOpenApi
                 {
                     var parameters = key == "parameters" ? value as JsonArray : value?["parameters"] as JsonArray;
                     foreach (var p in parameters?.OfType<JsonObject>() ?? [])
-                        if (JsonRead.Str(p["in"]) == "query" && JsonRead.Str(p["name"]) is { } n && !result.ContainsKey(n))
-                            result[n] = p;
+                    {
+                        if (JsonRead.Str(p["in"]) != "query" || JsonRead.Str(p["name"]) is not { } n) continue;
+                        // Descriptions differ per method (fieldManager on patch mentions apply): keep both.
+                        result.TryAdd(n, p);
+                        if (key != "parameters") result.TryAdd(key + ":" + n, p);
+                    }
                 }
             }
             return result;
         }
 
-        private JsonObject QueryParameter(string name)
+        private JsonObject QueryParameter(string name, string method = "")
         {
+            if (_knownParameters.TryGetValue(method + ":" + name, out var forMethod)) return (JsonObject)forMethod.DeepClone();
             if (_knownParameters.TryGetValue(name, out var known)) return (JsonObject)known.DeepClone();
             var type = name is "allowWatchBookmarks" or "watch" or "sendInitialEvents" or "orphanDependents" or "force" or "ignoreStoreReadErrorWithClusterBreakingPotential"
                 ? "boolean"
@@ -301,7 +306,8 @@ public static class CrdOpenApi
                 ["description"] = Description(operationVerb, subresource),
                 ["operationId"] = verb + GroupId + rest,
             };
-            if (options != null) op["parameters"] = new JsonArray(options.Select(o => (JsonNode)QueryParameter(o)).ToArray());
+            var method = action switch { "post" => "post", "put" => "put", "patch" => "patch", "delete" or "deletecollection" => "delete", _ => "get" };
+            if (options != null) op["parameters"] = new JsonArray(options.Select(o => (JsonNode)QueryParameter(o, method)).ToArray());
             if (bodySchema != null)
             {
                 var types = action == "patch" ? PatchTypes : action is "delete" or "deletecollection" ? ["*/*"] : ResponseTypes;

@@ -71,6 +71,23 @@ public sealed class CustomResourceSchema
         return errs;
     }
 
+    /// <summary>
+    /// The schema errors of an update, as the CR strategy's ValidateUpdate reports them: OpenAPI validation with
+    /// ratcheting (values unchanged from <paramref name="old"/> are not validated, so a tightened schema does not
+    /// block updates of other fields), embedded resources as on create, and list-type uniqueness only if the old
+    /// object met it.
+    /// </summary>
+    public IReadOnlyList<FieldError> ValidateUpdate(JsonObject obj, JsonObject old)
+    {
+        var errs = new List<FieldError>();
+        OpenApiSchemaValidator.Validate(obj, _schema, "", errs, new OldValue(old));
+        EmbeddedResourceValidation.Validate("", obj, _schema, errs);
+        var oldListErrors = new List<FieldError>();
+        ListTypeValidation.Validate("", _schema, old, oldListErrors);
+        if (oldListErrors.Count == 0) ListTypeValidation.Validate("", _schema, obj, errs);
+        return errs;
+    }
+
     /// <summary>The CR validator's TypeMeta check: <c>kind: Invalid value: "X": must be CronTab</c>, <c>apiVersion: ... must be g/v</c>.</summary>
     public IReadOnlyList<FieldError> ValidateTypeMeta(JsonObject obj)
     {

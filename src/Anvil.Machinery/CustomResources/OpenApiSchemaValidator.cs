@@ -17,8 +17,12 @@ internal static class OpenApiSchemaValidator
 {
     private const string In = "body";
 
-    public static void Validate(JsonNode? data, StructuralSchema s, string path, List<FieldError> errs)
+    /// <param name="old">On update, the correlated value of the old object (CRDValidationRatcheting): an unchanged
+    /// value is not validated. Object fields correlate by name, list-type map entries by their keys; other list items
+    /// do not correlate.</param>
+    public static void Validate(JsonNode? data, StructuralSchema s, string path, List<FieldError> errs, OldValue? old = null)
     {
+        if (old is { } o && GoValues.JsonEquals(o.Node, data)) return;
         if (data is null)
         {
             // A null only meets the type check (unless nullable) and the enum.
@@ -30,15 +34,15 @@ internal static class OpenApiSchemaValidator
 
         var kind = GoValues.TypeName(data);
         TypeCheck(data, kind, s, path, errs);
-        SchemaProps(data, s, path, errs);
+        SchemaProps(data, s, path, errs, old);
         if (kind == "string") StringChecks(data.GetValue<string>(), s, path, errs);
         if (kind == "string" && s.EffectiveFormat is { } format && format is not ("int32" or "int64" or "float" or "double")
             && !StringFormats.IsValid(format, data.GetValue<string>()))
             InvalidType(errs, path, format, data.GetValue<string>());
         if (kind is "integer" or "number") NumberChecks(data, kind == "integer", s, path, errs);
-        if (data is JsonArray array) SliceChecks(array, s, path, errs);
+        if (data is JsonArray array) SliceChecks(array, s, path, errs, old?.Node as JsonArray);
         Enum(data, s, path, errs);
-        if (data is JsonObject obj) ObjectChecks(obj, s, path, errs);
+        if (data is JsonObject obj) ObjectChecks(obj, s, path, errs, old?.Node as JsonObject);
     }
 
     /// <summary>The field path kube-apiserver reports for a kube-openapi error name (leading dot dropped; none is "&lt;nil&gt;").</summary>
@@ -75,7 +79,7 @@ internal static class OpenApiSchemaValidator
     }
 
     /// <summary>allOf, anyOf, oneOf and not; their summary errors carry no field path, as upstream's do not.</summary>
-    private static void SchemaProps(JsonNode data, StructuralSchema s, string path, List<FieldError> errs)
+    private static void SchemaProps(JsonNode data, StructuralSchema s, string path, List<FieldError> errs, OldValue? old)
     {
         if (s.AnyOf.Count > 0)
         {
@@ -84,7 +88,7 @@ internal static class OpenApiSchemaValidator
             foreach (var alt in s.AnyOf)
             {
                 var result = new List<FieldError>();
-                Validate(data, alt, path, result);
+                Validate(data, alt, path, result, old);
                 if (result.Count == 0) { succeeded = true; best = null; break; }
                 if (best == null || result.Count < best.Count) best = result;
             }
@@ -98,7 +102,7 @@ internal static class OpenApiSchemaValidator
             foreach (var alt in s.OneOf)
             {
                 var result = new List<FieldError>();
-                Validate(data, alt, path, result);
+                Validate(data, alt, path, result, old);
                 if (result.Count == 0) { validated++; best = null; continue; }
                 if (validated == 0 && (best == null || result.Count < best.Count)) best = result;
             }
@@ -115,7 +119,7 @@ internal static class OpenApiSchemaValidator
             foreach (var alt in s.AllOf)
             {
                 var result = new List<FieldError>();
-                Validate(data, alt, path, result);
+                Validate(data, alt, path, result, old);
                 if (result.Count == 0) validated++;
                 errs.AddRange(result);
             }
@@ -201,11 +205,11 @@ internal static class OpenApiSchemaValidator
     }
 
     /// <summary>kube-openapi's schemaSliceValidator: the items first, then minItems, maxItems, uniqueItems.</summary>
-    private static void SliceChecks(JsonArray array, StructuralSchema s, string path, List<FieldError> errs)
+    private static void SliceChecks(JsonArray array, StructuralSchema s, string path, List<FieldError> errs, JsonArray? old)
     {
         if (s.Items != null)
             for (var i = 0; i < array.Count; i++)
-                Validate(array[i], s.Items, path + "[" + Num(i) + "]", errs);
+                Validate(array[i], s.Items, path + "[" + Num(i) + "]", errs, CorrelateItem(array[i], s, old));
         var size = array.Count;
         if (s.MinItems is { } min && size < min)
             Invalid(errs, path, (long)size, $"{path} in {In} should have at least {Num(min)} items");
@@ -238,7 +242,7 @@ internal static class OpenApiSchemaValidator
     }
 
     /// <summary>kube-openapi's objectValidator: property counts (which end the check), unknown keys, properties, required.</summary>
-    private static void ObjectChecks(JsonObject obj, StructuralSchema s, string path, List<FieldError> errs)
+    private static void ObjectChecks(JsonObject obj, StructuralSchema s, string path, List<FieldError> errs, JsonObject? old)
     {
         long count = obj.Count;
         if (s.MinProperties is { } min && count < min)
@@ -258,15 +262,34 @@ internal static class OpenApiSchemaValidator
             if (s.AdditionalPropertiesForbidden)
                 Invalid(errs, path, key, $"{path}.{key} in {In} is a forbidden property");
             else if (s.AdditionalProperties != null)
-                Validate(value, s.AdditionalProperties, path + "." + key, errs);
+                Validate(value, s.AdditionalProperties, path + "." + key, errs, Field(old, key));
         }
 
         foreach (var (name, schema) in s.PropertyList)
             if (obj.TryGetPropertyValue(name, out var value))
-                Validate(value, schema, Child(path, name), errs);
+                Validate(value, schema, Child(path, name), errs, Field(old, name));
 
         foreach (var name in s.Required)
             if (!obj.ContainsKey(name))
                 errs.Add(FieldError.Required(FieldPath(path + "." + name)));
     }
+
+    private static OldValue? Field(JsonObject? old, string key) =>
+        old != null && old.TryGetPropertyValue(key, out var value) ? new OldValue(value) : null;
+
+    /// <summary>The old entry of a list-type map with the same key field values; other lists do not correlate.</summary>
+    private static OldValue? CorrelateItem(JsonNode? item, StructuralSchema s, JsonArray? old)
+    {
+        if (old == null || s.ListType != "map" || s.ListMapKeys.Count == 0 || item is not JsonObject entry) return null;
+        foreach (var candidate in old.OfType<JsonObject>())
+        {
+            var same = s.ListMapKeys.All(k => entry.TryGetPropertyValue(k, out var a) == candidate.TryGetPropertyValue(k, out var b)
+                                              && GoValues.JsonEquals(a, b));
+            if (same) return new OldValue(candidate);
+        }
+        return null;
+    }
 }
+
+/// <summary>A correlated value of the old object (possibly JSON null).</summary>
+internal readonly record struct OldValue(JsonNode? Node);
