@@ -270,6 +270,19 @@ public sealed class CustomResourceSchemaTests
     }
 
     [Fact]
+    public void PreservingRootKeepsUnknownFieldsButPrunesKnownSubtreesAndNeverMetadata()
+    {
+        var schema = new CustomResourceSchema(TestJson.Obj("""
+            {"type":"object","x-kubernetes-preserve-unknown-fields":true,"properties":{
+              "metadata":{"type":"object","properties":{"name":{"type":"string","maxLength":10}}},
+              "spec":{"type":"object","properties":{"a":{"type":"string"}}}}}
+            """), "g.io", "v1", "Thing", true, ObjectMeta);
+        var obj = TestJson.Obj("""{"metadata":{"name":"n","labels":{"x":"y"}},"extra":{"k":1},"spec":{"a":"1","b":2}}""");
+        Assert.Equal(["spec.b"], schema.Prune(obj));
+        Assert.Equal("""{"metadata":{"name":"n","labels":{"x":"y"}},"extra":{"k":1},"spec":{"a":"1"}}""", obj.ToJsonString());
+    }
+
+    [Fact]
     public void PruneOfAKnownObjectReportsNothing()
     {
         var obj = TestJson.Obj(ValidObject);

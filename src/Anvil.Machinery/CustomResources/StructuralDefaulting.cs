@@ -19,7 +19,7 @@ internal static class StructuralDefaulting
                 {
                     var schema = FieldSchema(key, s);
                     var value = obj[key];
-                    if (value is null && schema != null && !schema.Nullable && !schema.HasDefault) obj.Remove(key);
+                    if (value is null && schema != null && !schema.Nullable && schema.Default is null) obj.Remove(key);
                     else PruneNonNullableNullsWithoutDefaults(value, schema);
                 }
                 break;

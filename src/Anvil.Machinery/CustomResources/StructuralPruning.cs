@@ -28,12 +28,12 @@ internal sealed class StructuralPruning(SchemaNode? objectMeta)
 
     private void Prune(JsonNode? x, StructuralSchema? s, string path, bool embedded = false)
     {
+        embedded |= s?.EmbeddedResource ?? false;
         if (s != null && s.PreserveUnknownFields)
         {
-            SkipPrune(x, s, path);
+            SkipPrune(x, s, path, embedded);
             return;
         }
-        embedded |= s?.EmbeddedResource ?? false;
         switch (x)
         {
             case JsonObject obj:
@@ -66,7 +66,7 @@ internal sealed class StructuralPruning(SchemaNode? objectMeta)
     }
 
     /// <summary>Below preserve-unknown-fields: unknown keys stay, known ones are pruned by their schema.</summary>
-    private void SkipPrune(JsonNode? x, StructuralSchema? s, string path)
+    private void SkipPrune(JsonNode? x, StructuralSchema? s, string path, bool embedded)
     {
         if (s == null) return;
         switch (x)
@@ -74,7 +74,7 @@ internal sealed class StructuralPruning(SchemaNode? objectMeta)
             case JsonObject obj:
                 foreach (var key in obj.Select(p => p.Key).ToList())
                 {
-                    if (s.EmbeddedResource && MetaFields.Contains(key))
+                    if (embedded && MetaFields.Contains(key))
                     {
                         if (key == "metadata" && path.Length > 0) PruneEmbeddedMetadata(obj[key], Key(path, key));
                         continue;
@@ -84,7 +84,7 @@ internal sealed class StructuralPruning(SchemaNode? objectMeta)
                 }
                 break;
             case JsonArray arr:
-                for (var i = 0; i < arr.Count; i++) SkipPrune(arr[i], s.Items, path + "[" + i + "]");
+                for (var i = 0; i < arr.Count; i++) SkipPrune(arr[i], s.Items, path + "[" + i + "]", s.Items?.EmbeddedResource ?? false);
                 break;
         }
     }
