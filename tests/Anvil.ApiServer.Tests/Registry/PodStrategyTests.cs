@@ -94,6 +94,12 @@ public sealed class PodStrategyTests
         "spec.containers[0].resources.requests[cpu]: Invalid value: \"-1\": must be greater than or equal to 0")]
     [InlineData("""{"containers":[{"name":"c","image":"x","resources":{"requests":{"gpu":"1"}}}]}""",
         "spec.containers[0].resources.requests[gpu]: Invalid value: \"gpu\": must be a standard resource for containers")]
+    [InlineData("""{"containers":[{"name":"c","image":"x","resources":{"requests":{"gpu":"1"}}}]}""",
+        "spec.containers[0].resources.requests[gpu]: Invalid value: \"gpu\": must be a standard resource type or fully qualified")]
+    [InlineData("""{"containers":[{"name":"c","image":"x","resources":{"requests":{"example.com/gpu":"1"}}}]}""",
+        "spec.containers[0].resources.limits: Required value: Limit must be set for non overcommitable resources")]
+    [InlineData("""{"containers":[{"name":"c","image":"x","resources":{"limits":{"example.com/gpu":"2"},"requests":{"example.com/gpu":"1"}}}]}""",
+        "spec.containers[0].resources.requests: Invalid value: \"1\": must be equal to example.com/gpu limit of 2")]
     [InlineData("""{"containers":[{"name":"c","image":"x"}],"volumes":[{"name":"v","emptyDir":{}},{"name":"v","emptyDir":{}}]}""",
         "spec.volumes[1].name: Duplicate value: \"v\"")]
     [InlineData("""{"containers":[{"name":"c","image":"x"}],"volumes":[{"name":"v","emptyDir":{},"hostPath":{"path":"/x"}}]}""",

@@ -24,11 +24,12 @@ public sealed class NodeStrategy : BuiltinStrategy
     public override IEnumerable<FieldError> Validate(JsonObject obj)
     {
         var spec = Child(obj, "spec");
-        foreach (var e in PodSpecValidation.ValidateTaints(spec?["taints"], "spec.taints")) yield return e;
+        // Upstream builds the taints path from "metadata" (validateNodeTaints(spec.taints, metadata.taints)).
+        foreach (var e in PodSpecValidation.ValidateTaints(spec?["taints"], "metadata.taints")) yield return e;
         foreach (var (key, value) in Child(Child(obj, "status"), "capacity") ?? [])
-            foreach (var e in PodSpecValidation.ValidateResourceQuantity(key, Str(value), $"status.capacity[{key}]")) yield return e;
+            foreach (var e in PodSpecValidation.ValidateResourceQuantity(key, Str(value), $"status.capacity.{key}")) yield return e;
         foreach (var (key, value) in Child(Child(obj, "status"), "allocatable") ?? [])
-            foreach (var e in PodSpecValidation.ValidateResourceQuantity(key, Str(value), $"status.allocatable[{key}]")) yield return e;
+            foreach (var e in PodSpecValidation.ValidateResourceQuantity(key, Str(value), $"status.allocatable.{key}")) yield return e;
     }
 
     public override IEnumerable<FieldError> ValidateUpdate(JsonObject obj, JsonObject old)

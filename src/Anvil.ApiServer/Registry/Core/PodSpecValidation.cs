@@ -239,7 +239,7 @@ internal static class PodSpecValidation
 
     static IEnumerable<FieldError> ValidateContainerResourceName(string name, string path)
     {
-        foreach (var m in NameValidation.IsQualifiedName(name)) yield return FieldError.Invalid(path, name, m);
+        foreach (var e in ResourceNames.ValidateResourceName(name, path)) yield return e;
         if (!name.Contains('/'))
         {
             if (name is not ("cpu" or "memory" or "ephemeral-storage") && !IsHugePages(name))
@@ -533,13 +533,15 @@ internal static class PodSpecValidation
             var key = Str(t["key"]) ?? "";
             foreach (var e in LabelValidation.ValidateLabelName(key, p + ".key")) yield return e;
             var value = Str(t["value"]) ?? "";
-            foreach (var m in NameValidation.IsValidLabelValue(value)) yield return FieldError.Invalid(p + ".value", value, m);
+            if (NameValidation.IsValidLabelValue(value) is { Count: > 0 } msgs) yield return FieldError.Invalid(p + ".value", value, string.Join(";", msgs));
             var effect = Str(t["effect"]) ?? "";
             if (effect.Length == 0) yield return FieldError.Required(p + ".effect");
             else if (!TaintEffects.Contains(effect)) yield return FieldError.NotSupported(p + ".effect", effect, TaintEffects);
             if (!seen.Add(key + "\0" + effect))
-                yield return FieldError.Duplicate(p, new GoValue($"core.Taint{{Key:{GoQuote.Quote(key)}, Value:{GoQuote.Quote(value)}, Effect:{GoQuote.Quote(effect)}, TimeAdded:<nil>}}"))
+            {
+                yield return FieldError.Duplicate(p, new GoValue($"core.Taint{{Key:{GoQuote.Quote(key)}, Value:{GoQuote.Quote(value)}, Effect:{GoQuote.Quote(effect)}, TimeAdded:(*v1.Time)(nil)}}"))
                     with { Detail = "taints must be unique by key and effect pair" };
+            }
         }
     }
 }
