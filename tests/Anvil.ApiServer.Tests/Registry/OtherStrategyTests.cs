@@ -99,6 +99,17 @@ public sealed class OtherStrategyTests
     public void ValidObjects(string kind, string json, bool namespaced) => Assert.Empty(Errors(StrategyOf(kind), json, namespaced));
 
     [Fact]
+    public void LimitRangeContainerDefaultsComeFromMaxAndMin()
+    {
+        var (obj, errors) = Create(LimitRangeStrategy.Instance, """
+            {"metadata":{"name":"l"},"spec":{"limits":[{"type":"Container","max":{"cpu":"1","memory":"1Gi"},"min":{"ephemeral-storage":"1Mi"},"default":{"memory":"512Mi"}}]}}
+            """);
+        Assert.Empty(errors);
+        AssertJsonEqual("""{"cpu":"1","memory":"512Mi"}""", obj["spec"]!["limits"]![0]!["default"]);
+        AssertJsonEqual("""{"cpu":"1","ephemeral-storage":"1Mi","memory":"512Mi"}""", obj["spec"]!["limits"]![0]!["defaultRequest"]);
+    }
+
+    [Fact]
     public void NodeStatusIsKeptOnCreateAndAllocatableDefaults()
     {
         var (obj, _) = Create(NodeStrategy.Instance, """{"metadata":{"name":"n"},"status":{"capacity":{"cpu":"2"}}}""", namespaced: false);

@@ -168,6 +168,18 @@ public sealed class PodStrategyTests
     }
 
     [Fact]
+    public void HostNetworkPodsGetHostPortsButTemplatesDoNot()
+    {
+        var (obj, _) = Create(PodStrategy.Instance, """{"metadata":{"name":"p"},"spec":{"hostNetwork":true,"containers":[{"name":"c","image":"x","ports":[{"containerPort":8080}]}]}}""");
+        Assert.Equal(8080, (int)obj["spec"]!["containers"]![0]!["ports"]![0]!["hostPort"]!);
+        var (rs, _) = Create(Anvil.ApiServer.Registry.Apps.ReplicaSetStrategy.Instance, """
+            {"metadata":{"name":"rs"},"spec":{"selector":{"matchLabels":{"a":"b"}},"template":{"metadata":{"labels":{"a":"b"}},
+             "spec":{"hostNetwork":true,"containers":[{"name":"c","image":"x","ports":[{"containerPort":8080}]}]}}}}
+            """);
+        Assert.Null(rs["spec"]!["template"]!["spec"]!["containers"]![0]!["ports"]![0]!["hostPort"]);
+    }
+
+    [Fact]
     public void UpdateKeepsStoredStatus()
     {
         var (old, _) = Create(PodStrategy.Instance, KubectlRun);

@@ -129,7 +129,7 @@ public sealed class WorkloadStrategyTests
         const string uid = "0cd26dd5-88a2-4a5f-a203-ea19a1d5d578";
         const string labels = $$"""{"batch.kubernetes.io/controller-uid":"{{uid}}","batch.kubernetes.io/job-name":"pi","controller-uid":"{{uid}}","job-name":"pi"}""";
         AssertJsonEqual($$$$"""
-            {"backoffLimit":6,"completionMode":"NonIndexed","completions":1,"parallelism":1,"podReplacementPolicy":"TerminatingOrFailed",
+            {"backoffLimit":6,"completionMode":"NonIndexed","completions":1,"manualSelector":false,"parallelism":1,"podReplacementPolicy":"TerminatingOrFailed",
              "selector":{"matchLabels":{"batch.kubernetes.io/controller-uid":"{{{{uid}}}}"}},"suspend":false,
              "template":{"metadata":{"creationTimestamp":null,"labels":{{{{labels}}}}},
                "spec":{"containers":[{"image":"perl","imagePullPolicy":"Always","name":"pi","resources":{},"terminationMessagePath":"/dev/termination-log","terminationMessagePolicy":"File"}],

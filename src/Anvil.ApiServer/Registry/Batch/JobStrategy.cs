@@ -35,6 +35,7 @@ public sealed class JobStrategy : BuiltinStrategy
             foreach (var pattern in Items(rule, "onPodConditions"))
                 String(pattern, "status", "True");
         String(spec, "podReplacementPolicy", IsUnset(spec["podFailurePolicy"]) ? "TerminatingOrFailed" : "Failed");
+        Bool(spec, "manualSelector", false);
         PodSpecDefaults.DefaultPodTemplate(Object(spec, "template"));
         CopyTemplateLabels(obj);
     }

@@ -17,16 +17,19 @@ internal static class PodSpecDefaults
         Object(spec, "securityContext");
         Int(spec, "terminationGracePeriodSeconds", 30);
         String(spec, "schedulerName", "default-scheduler");
-        var hostNetwork = JsonRead.Bool(spec["hostNetwork"]) == true;
         foreach (var list in ContainerLists)
             foreach (var c in Items(spec, list))
-            {
                 DefaultContainer(c);
-                if (hostNetwork && list != "ephemeralContainers")
-                    foreach (var p in Items(c, "ports"))
-                        if (IsUnset(p["hostPort"]) || JsonRead.Int(p["hostPort"]) == 0) p["hostPort"] = p["containerPort"]?.DeepClone();
-            }
         foreach (var v in Items(spec, "volumes")) DefaultVolume(v);
+    }
+
+    /// <summary>With host networking, container ports default their host port (pods only, not templates).</summary>
+    public static void DefaultHostNetworkPorts(JsonObject spec)
+    {
+        if (JsonRead.Bool(spec["hostNetwork"]) != true) return;
+        foreach (var c in Items(spec, "containers").Concat(Items(spec, "initContainers")))
+            foreach (var p in Items(c, "ports"))
+                if (IsUnset(p["hostPort"]) || JsonRead.Int(p["hostPort"]) == 0) p["hostPort"] = p["containerPort"]?.DeepClone();
     }
 
     /// <summary>A pod template: the spec defaults plus the typed serializer's <c>metadata.creationTimestamp: null</c>.</summary>
