@@ -168,6 +168,19 @@ public sealed class PodStrategyTests
     }
 
     [Fact]
+    public void QuantitiesAreStoredInCanonicalForm()
+    {
+        var (obj, errors) = Create(PodStrategy.Instance, """
+            {"metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"x","resources":{"limits":{"cpu":1,"memory":"1024Mi"},"requests":{"cpu":"500m","memory":536870912}}}],
+             "volumes":[{"name":"v","emptyDir":{"sizeLimit":"1000Mi"}}]}}
+            """);
+        Assert.Empty(errors);
+        AssertJsonEqual("""{"limits":{"cpu":"1","memory":"1Gi"},"requests":{"cpu":"500m","memory":"536870912"}}""", obj["spec"]!["containers"]![0]!["resources"]);
+        Assert.Equal("1000Mi", (string?)obj["spec"]!["volumes"]![0]!["emptyDir"]!["sizeLimit"]);
+        Assert.Equal("Burstable", (string?)obj["status"]!["qosClass"]);
+    }
+
+    [Fact]
     public void HostNetworkPodsGetHostPortsButTemplatesDoNot()
     {
         var (obj, _) = Create(PodStrategy.Instance, """{"metadata":{"name":"p"},"spec":{"hostNetwork":true,"containers":[{"name":"c","image":"x","ports":[{"containerPort":8080}]}]}}""");

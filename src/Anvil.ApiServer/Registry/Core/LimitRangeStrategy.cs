@@ -16,6 +16,8 @@ public sealed class LimitRangeStrategy : BuiltinStrategy
     {
         foreach (var item in Items(Child(obj, "spec"), "limits"))
         {
+            foreach (var list in (string[])["max", "min", "default", "defaultRequest", "maxLimitRequestRatio"])
+                QuantityValidation.CanonicalizeList(item[list]);
             if (Str(item["type"]) != "Container") continue;
             var def = Object(item, "default");
             var req = Object(item, "defaultRequest");
@@ -52,8 +54,8 @@ public sealed class LimitRangeStrategy : BuiltinStrategy
                     var fp = $"{p}.{field}[{k}]";
                     errs.AddRange(type is "Pod" or "Container" ? ContainerResourceName(k, fp) : ResourceNames.ValidateResourceName(k, fp));
                     if (!keys.Contains(k) && field is "max" or "min") keys.Add(k);
-                    errs.AddRange(PodSpecValidation.ValidateResourceQuantity(k, Str(q), fp));
-                    if (QuantityValidation.TryParse(Str(q), out var v, out var c)) map[k] = (v, c);
+                    errs.AddRange(PodSpecValidation.ValidateResourceQuantity(k, QuantityValidation.Text(q), fp));
+                    if (QuantityValidation.TryParse(QuantityValidation.Text(q), out var v, out var c)) map[k] = (v, c);
                 }
             }
             Collect("max");

@@ -17,6 +17,7 @@ internal static class PodSpecDefaults
         Object(spec, "securityContext");
         Int(spec, "terminationGracePeriodSeconds", 30);
         String(spec, "schedulerName", "default-scheduler");
+        QuantityValidation.CanonicalizeList(spec["overhead"]);
         foreach (var list in ContainerLists)
             foreach (var c in Items(spec, list))
                 DefaultContainer(c);
@@ -52,7 +53,9 @@ internal static class PodSpecDefaults
             c["imagePullPolicy"] = ImageTag(JsonRead.Str(c["image"]) ?? "") == "latest" ? "Always" : "IfNotPresent";
         String(c, "terminationMessagePath", "/dev/termination-log");
         String(c, "terminationMessagePolicy", "File");
-        Object(c, "resources");
+        var resources = Object(c, "resources");
+        QuantityValidation.CanonicalizeList(resources["limits"]);
+        QuantityValidation.CanonicalizeList(resources["requests"]);
         foreach (var p in Items(c, "ports")) String(p, "protocol", "TCP");
         foreach (var probe in (string[])["livenessProbe", "readinessProbe", "startupProbe"])
             if (c[probe] is JsonObject pr) DefaultProbe(pr);
@@ -97,6 +100,7 @@ internal static class PodSpecDefaults
         foreach (var s in (string[])["secret", "configMap", "downwardAPI", "projected"])
             if (Child(v, s) is { } src) Int(src, "defaultMode", 420);
         if (Child(v, "hostPath") is { } hp && IsUnset(hp["type"])) hp["type"] = "";
+        if (Child(v, "emptyDir") is { } ed && QuantityValidation.Canonicalize(QuantityValidation.Text(ed["sizeLimit"])) is { } size) ed["sizeLimit"] = size;
         if (Child(v, "downwardAPI") is { } dapi)
             foreach (var item in Items(dapi, "items"))
                 if (Child(item, "fieldRef") is { } fr) String(fr, "apiVersion", "v1");

@@ -142,8 +142,8 @@ internal static class PodSpecValidation
                 else if (!Str(src["path"])!.StartsWith('/')) yield return FieldError.Invalid(path + ".path", Str(src["path"]), "must be an absolute path");
                 break;
             case "emptyDir":
-                if (src["sizeLimit"] is { } sl && !QuantityValidation.TryParse(Str(sl), out var v, out var canon))
-                    yield return FieldError.Invalid(path + ".sizeLimit", Str(sl) ?? "", QuantityValidation.ParseErrorMsg);
+                if (src["sizeLimit"] is { } sl && !QuantityValidation.TryParse(QuantityValidation.Text(sl), out var v, out var canon))
+                    yield return FieldError.Invalid(path + ".sizeLimit", QuantityValidation.Text(sl) ?? "", QuantityValidation.ParseErrorMsg);
                 break;
         }
     }
@@ -258,15 +258,15 @@ internal static class PodSpecValidation
         {
             var p = $"{path}.limits[{name}]";
             foreach (var e in ValidateContainerResourceName(name, p)) yield return e;
-            foreach (var e in ValidateResourceQuantity(name, Str(q), p)) yield return e;
-            if (QuantityValidation.TryParse(Str(q), out var v, out var c)) limits[name] = (v, c);
+            foreach (var e in ValidateResourceQuantity(name, QuantityValidation.Text(q), p)) yield return e;
+            if (QuantityValidation.TryParse(QuantityValidation.Text(q), out var v, out var c)) limits[name] = (v, c);
         }
         foreach (var (name, q) in Child(res, "requests") ?? [])
         {
             var p = $"{path}.requests[{name}]";
             foreach (var e in ValidateContainerResourceName(name, p)) yield return e;
-            foreach (var e in ValidateResourceQuantity(name, Str(q), p)) yield return e;
-            if (!QuantityValidation.TryParse(Str(q), out var v, out var c)) continue;
+            foreach (var e in ValidateResourceQuantity(name, QuantityValidation.Text(q), p)) yield return e;
+            if (!QuantityValidation.TryParse(QuantityValidation.Text(q), out var v, out var c)) continue;
             if (limits.TryGetValue(name, out var limit))
             {
                 if (v != limit.Value && !IsOvercommitAllowed(name))
