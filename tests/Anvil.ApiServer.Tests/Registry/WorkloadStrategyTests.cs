@@ -152,6 +152,18 @@ public sealed class WorkloadStrategyTests
         Assert.Contains(expected, Errors(JobStrategy.Instance, $$$"""{"metadata":{"name":"j"},"spec":{{{spec}}}}"""));
 
     [Fact]
+    public void JobNamesThatAreNotDnsLabelsGetAWarning()
+    {
+        var obj = JsonNode.Parse(CreateJob)!.AsObject();
+        obj["metadata"]!["name"] = "pi.v2";
+        var (created, errors) = Create(JobStrategy.Instance, obj.ToJsonString());
+        Assert.Empty(errors);
+        Assert.Equal(["metadata.name: this is used in Pod names and hostnames, which can result in surprising behavior; a DNS label is recommended: [must not contain dots]"],
+            JobStrategy.Instance.WarningsOnCreate(created));
+        Assert.Empty(JobStrategy.Instance.WarningsOnCreate(Create(JobStrategy.Instance, CreateJob).Obj));
+    }
+
+    [Fact]
     public void JobTemplateIsImmutableUnlessSuspendedAndNeverStarted()
     {
         var (old, _) = Create(JobStrategy.Instance, CreateJob);

@@ -88,6 +88,13 @@ public sealed class JobStrategy : BuiltinStrategy
         return errs;
     }
 
+    public override IEnumerable<string> WarningsOnCreate(JsonObject obj)
+    {
+        var name = Str(obj["metadata"]?["name"]) ?? "";
+        if (NameValidation.IsDns1123Label(name) is { Count: > 0 } msgs)
+            yield return "metadata.name: this is used in Pod names and hostnames, which can result in surprising behavior; a DNS label is recommended: [" + string.Join(" ", msgs) + "]";
+    }
+
     static List<FieldError> ValidateGeneratedSelector(JsonObject obj, bool requirePrefixedLabels)
     {
         var errs = new List<FieldError>();
