@@ -115,6 +115,43 @@ public sealed class WorkloadStrategyTests
         Assert.True(obj["spec"]!["template"]!["metadata"]!.AsObject().ContainsKey("creationTimestamp"));
     }
 
+    [Fact]
+    public void StatefulSetDefaultsIncludeClaimTemplates()
+    {
+        var (obj, errors) = Create(StatefulSetStrategy.Instance, """
+            {"metadata":{"name":"db"},"spec":{"serviceName":"db","selector":{"matchLabels":{"app":"db"}},
+             "template":{"metadata":{"labels":{"app":"db"}},"spec":{"containers":[{"name":"db","image":"postgres:16"}]}},
+             "volumeClaimTemplates":[{"metadata":{"name":"data"},"spec":{"accessModes":["ReadWriteOnce"],"resources":{"requests":{"storage":"1Gi"}}}}]}}
+            """);
+        Assert.Empty(errors);
+        AssertJsonEqual("""
+            {"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"creationTimestamp":null,"name":"data"},
+             "spec":{"accessModes":["ReadWriteOnce"],"resources":{"requests":{"storage":"1Gi"}},"volumeMode":"Filesystem"},"status":{"phase":"Pending"}}
+            """, obj["spec"]!["volumeClaimTemplates"]![0]);
+        AssertJsonEqual("""{"rollingUpdate":{"partition":0},"type":"RollingUpdate"}""", obj["spec"]!["updateStrategy"]);
+        AssertJsonEqual("""{"whenDeleted":"Retain","whenScaled":"Retain"}""", obj["spec"]!["persistentVolumeClaimRetentionPolicy"]);
+        Assert.Equal("OrderedReady", (string?)obj["spec"]!["podManagementPolicy"]);
+        AssertJsonEqual("""{"availableReplicas":0,"replicas":0}""", obj["status"]);
+
+        var update = obj.DeepClone().AsObject();
+        update["spec"]!["serviceName"] = "other";
+        Assert.Contains("spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
+            Update(StatefulSetStrategy.Instance, obj, update.ToJsonString()).Errors);
+    }
+
+    [Fact]
+    public void DaemonSetDefaults()
+    {
+        var (obj, errors) = Create(DaemonSetStrategy.Instance, """
+            {"metadata":{"name":"agent"},"spec":{"selector":{"matchLabels":{"app":"agent"}},
+             "template":{"metadata":{"labels":{"app":"agent"}},"spec":{"containers":[{"name":"a","image":"agent:1"}]}}}}
+            """);
+        Assert.Empty(errors);
+        AssertJsonEqual("""{"rollingUpdate":{"maxSurge":0,"maxUnavailable":1},"type":"RollingUpdate"}""", obj["spec"]!["updateStrategy"]);
+        Assert.Equal(10, (int)obj["spec"]!["revisionHistoryLimit"]!);
+        Assert.Equal(1, (int)obj["metadata"]!["generation"]!);
+    }
+
     // What `kubectl create job pi --image=perl` sends.
     const string CreateJob = """
         {"kind":"Job","apiVersion":"batch/v1","metadata":{"name":"pi","creationTimestamp":null},
