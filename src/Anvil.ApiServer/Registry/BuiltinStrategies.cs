@@ -45,6 +45,8 @@ public static class BuiltinStrategies
         [("apiextensions.k8s.io", "CustomResourceDefinition")] = CustomResourceDefinitionStrategy.Instance,
         [("apps", "Deployment")] = DeploymentStrategy.Instance,
         [("apps", "ReplicaSet")] = ReplicaSetStrategy.Instance,
+        [("apps", "DaemonSet")] = DaemonSetStrategy.Instance,
+        [("apps", "StatefulSet")] = StatefulSetStrategy.Instance,
         [("batch", "Job")] = JobStrategy.Instance,
         [("batch", "CronJob")] = CronJobStrategy.Instance,
     };

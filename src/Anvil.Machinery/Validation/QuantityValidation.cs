@@ -64,6 +64,27 @@ public static partial class QuantityValidation
         return true;
     }
 
+    /// <summary>The text of a quantity field: a JSON string, or a JSON number (which Kubernetes also accepts).</summary>
+    public static string? Text(System.Text.Json.Nodes.JsonNode? node) => node is System.Text.Json.Nodes.JsonValue v
+        ? v.GetValueKind() switch
+        {
+            System.Text.Json.JsonValueKind.String => v.GetValue<string>(),
+            System.Text.Json.JsonValueKind.Number => v.ToJsonString(),
+            _ => null,
+        }
+        : null;
+
+    /// <summary>
+    /// Rewrites every parseable quantity of a resource list (requests, limits, hard, capacity, ...) in canonical
+    /// form, as kube-apiserver's decode/encode round trip does ("1000m" → "1", 512 → "512"). Others are left for validation.
+    /// </summary>
+    public static void CanonicalizeList(System.Text.Json.Nodes.JsonNode? list)
+    {
+        if (list is not System.Text.Json.Nodes.JsonObject o) return;
+        foreach (var key in o.Select(p => p.Key).ToList())
+            if (Canonicalize(Text(o[key])) is { } c) o[key] = c;
+    }
+
     /// <summary>The canonical string of a quantity, or null when it does not parse.</summary>
     public static string? Canonicalize(string? text) => TryParse(text, out _, out var c) ? c : null;
 

@@ -15,8 +15,11 @@ public sealed class OtherStrategyTests
     public static TheoryData<string, string, bool, string> InvalidObjects => new()
     {
         { "Node", """{"metadata":{"name":"n"},"spec":{"taints":[{"key":"k","effect":"Sometimes"}]}}""", false,
-          "spec.taints[0].effect: Unsupported value: \"Sometimes\": supported values: \"NoSchedule\", \"PreferNoSchedule\", \"NoExecute\"" },
-        { "Node", """{"metadata":{"name":"n"},"spec":{"taints":[{"key":"k"}]}}""", false, "spec.taints[0].effect: Required value" },
+          "metadata.taints[0].effect: Unsupported value: \"Sometimes\": supported values: \"NoSchedule\", \"PreferNoSchedule\", \"NoExecute\"" },
+        { "Node", """{"metadata":{"name":"n"},"spec":{"taints":[{"key":"k"}]}}""", false, "metadata.taints[0].effect: Required value" },
+        { "Node", """{"metadata":{"name":"n"},"spec":{"taints":[{"key":"k","effect":"NoSchedule"},{"key":"k","value":"v","effect":"NoSchedule"}]}}""", false,
+          "metadata.taints[1]: Duplicate value: core.Taint{Key:\"k\", Value:\"v\", Effect:\"NoSchedule\", TimeAdded:(*v1.Time)(nil)}: taints must be unique by key and effect pair" },
+        { "Node", """{"metadata":{"name":"n"},"status":{"capacity":{"cpu":"-1"}}}""", false, "status.capacity.cpu: Invalid value: \"-1\": must be greater than or equal to 0" },
         { "ResourceQuota", """{"metadata":{"name":"q"},"spec":{"hard":{"cpu":"-1"}}}""", true, "spec.hard[cpu]: Invalid value: \"-1\": must be greater than or equal to 0" },
         { "ResourceQuota", """{"metadata":{"name":"q"},"spec":{"hard":{"pods":"1.5"}}}""", true, "spec.hard[pods]: Invalid value: \"1500m\": must be an integer" },
         { "ResourceQuota", """{"metadata":{"name":"q"},"spec":{"hard":{"gpus":"1"}}}""", true, "spec.hard[gpus]: Invalid value: \"gpus\": must be a standard resource for quota" },
@@ -94,6 +97,17 @@ public sealed class OtherStrategyTests
     [InlineData("ClusterRole", """{"metadata":{"name":"system:viewer"},"rules":[{"verbs":["get"],"nonResourceURLs":["/healthz"]}]}""", false)]
     [InlineData("RoleBinding", """{"metadata":{"name":"b"},"roleRef":{"kind":"ClusterRole","name":"edit"},"subjects":[{"kind":"User","name":"taavi"},{"kind":"ServiceAccount","name":"default","namespace":"tool-a"}]}""", true)]
     public void ValidObjects(string kind, string json, bool namespaced) => Assert.Empty(Errors(StrategyOf(kind), json, namespaced));
+
+    [Fact]
+    public void LimitRangeContainerDefaultsComeFromMaxAndMin()
+    {
+        var (obj, errors) = Create(LimitRangeStrategy.Instance, """
+            {"metadata":{"name":"l"},"spec":{"limits":[{"type":"Container","max":{"cpu":"1","memory":"1Gi"},"min":{"ephemeral-storage":"1Mi"},"default":{"memory":"512Mi"}}]}}
+            """);
+        Assert.Empty(errors);
+        AssertJsonEqual("""{"cpu":"1","memory":"512Mi"}""", obj["spec"]!["limits"]![0]!["default"]);
+        AssertJsonEqual("""{"cpu":"1","ephemeral-storage":"1Mi","memory":"512Mi"}""", obj["spec"]!["limits"]![0]!["defaultRequest"]);
+    }
 
     [Fact]
     public void NodeStatusIsKeptOnCreateAndAllocatableDefaults()

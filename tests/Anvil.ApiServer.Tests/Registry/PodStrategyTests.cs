@@ -94,6 +94,12 @@ public sealed class PodStrategyTests
         "spec.containers[0].resources.requests[cpu]: Invalid value: \"-1\": must be greater than or equal to 0")]
     [InlineData("""{"containers":[{"name":"c","image":"x","resources":{"requests":{"gpu":"1"}}}]}""",
         "spec.containers[0].resources.requests[gpu]: Invalid value: \"gpu\": must be a standard resource for containers")]
+    [InlineData("""{"containers":[{"name":"c","image":"x","resources":{"requests":{"gpu":"1"}}}]}""",
+        "spec.containers[0].resources.requests[gpu]: Invalid value: \"gpu\": must be a standard resource type or fully qualified")]
+    [InlineData("""{"containers":[{"name":"c","image":"x","resources":{"requests":{"example.com/gpu":"1"}}}]}""",
+        "spec.containers[0].resources.limits: Required value: Limit must be set for non overcommitable resources")]
+    [InlineData("""{"containers":[{"name":"c","image":"x","resources":{"limits":{"example.com/gpu":"2"},"requests":{"example.com/gpu":"1"}}}]}""",
+        "spec.containers[0].resources.requests: Invalid value: \"1\": must be equal to example.com/gpu limit of 2")]
     [InlineData("""{"containers":[{"name":"c","image":"x"}],"volumes":[{"name":"v","emptyDir":{}},{"name":"v","emptyDir":{}}]}""",
         "spec.volumes[1].name: Duplicate value: \"v\"")]
     [InlineData("""{"containers":[{"name":"c","image":"x"}],"volumes":[{"name":"v","emptyDir":{},"hostPath":{"path":"/x"}}]}""",
@@ -159,6 +165,31 @@ public sealed class PodStrategyTests
         removed["spec"]!["tolerations"] = new JsonArray();
         Assert.Contains("spec.tolerations: Forbidden: existing toleration can not be modified except its tolerationSeconds",
             Update(PodStrategy.Instance, old, removed.ToJsonString()).Errors);
+    }
+
+    [Fact]
+    public void QuantitiesAreStoredInCanonicalForm()
+    {
+        var (obj, errors) = Create(PodStrategy.Instance, """
+            {"metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"x","resources":{"limits":{"cpu":1,"memory":"1024Mi"},"requests":{"cpu":"500m","memory":536870912}}}],
+             "volumes":[{"name":"v","emptyDir":{"sizeLimit":"1000Mi"}}]}}
+            """);
+        Assert.Empty(errors);
+        AssertJsonEqual("""{"limits":{"cpu":"1","memory":"1Gi"},"requests":{"cpu":"500m","memory":"536870912"}}""", obj["spec"]!["containers"]![0]!["resources"]);
+        Assert.Equal("1000Mi", (string?)obj["spec"]!["volumes"]![0]!["emptyDir"]!["sizeLimit"]);
+        Assert.Equal("Burstable", (string?)obj["status"]!["qosClass"]);
+    }
+
+    [Fact]
+    public void HostNetworkPodsGetHostPortsButTemplatesDoNot()
+    {
+        var (obj, _) = Create(PodStrategy.Instance, """{"metadata":{"name":"p"},"spec":{"hostNetwork":true,"containers":[{"name":"c","image":"x","ports":[{"containerPort":8080}]}]}}""");
+        Assert.Equal(8080, (int)obj["spec"]!["containers"]![0]!["ports"]![0]!["hostPort"]!);
+        var (rs, _) = Create(Anvil.ApiServer.Registry.Apps.ReplicaSetStrategy.Instance, """
+            {"metadata":{"name":"rs"},"spec":{"selector":{"matchLabels":{"a":"b"}},"template":{"metadata":{"labels":{"a":"b"}},
+             "spec":{"hostNetwork":true,"containers":[{"name":"c","image":"x","ports":[{"containerPort":8080}]}]}}}}
+            """);
+        Assert.Null(rs["spec"]!["template"]!["spec"]!["containers"]![0]!["ports"]![0]!["hostPort"]);
     }
 
     [Fact]

@@ -115,6 +115,43 @@ public sealed class WorkloadStrategyTests
         Assert.True(obj["spec"]!["template"]!["metadata"]!.AsObject().ContainsKey("creationTimestamp"));
     }
 
+    [Fact]
+    public void StatefulSetDefaultsIncludeClaimTemplates()
+    {
+        var (obj, errors) = Create(StatefulSetStrategy.Instance, """
+            {"metadata":{"name":"db"},"spec":{"serviceName":"db","selector":{"matchLabels":{"app":"db"}},
+             "template":{"metadata":{"labels":{"app":"db"}},"spec":{"containers":[{"name":"db","image":"postgres:16"}]}},
+             "volumeClaimTemplates":[{"metadata":{"name":"data"},"spec":{"accessModes":["ReadWriteOnce"],"resources":{"requests":{"storage":"1Gi"}}}}]}}
+            """);
+        Assert.Empty(errors);
+        AssertJsonEqual("""
+            {"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"creationTimestamp":null,"name":"data"},
+             "spec":{"accessModes":["ReadWriteOnce"],"resources":{"requests":{"storage":"1Gi"}},"volumeMode":"Filesystem"},"status":{"phase":"Pending"}}
+            """, obj["spec"]!["volumeClaimTemplates"]![0]);
+        AssertJsonEqual("""{"rollingUpdate":{"partition":0},"type":"RollingUpdate"}""", obj["spec"]!["updateStrategy"]);
+        AssertJsonEqual("""{"whenDeleted":"Retain","whenScaled":"Retain"}""", obj["spec"]!["persistentVolumeClaimRetentionPolicy"]);
+        Assert.Equal("OrderedReady", (string?)obj["spec"]!["podManagementPolicy"]);
+        AssertJsonEqual("""{"availableReplicas":0,"replicas":0}""", obj["status"]);
+
+        var update = obj.DeepClone().AsObject();
+        update["spec"]!["serviceName"] = "other";
+        Assert.Contains("spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
+            Update(StatefulSetStrategy.Instance, obj, update.ToJsonString()).Errors);
+    }
+
+    [Fact]
+    public void DaemonSetDefaults()
+    {
+        var (obj, errors) = Create(DaemonSetStrategy.Instance, """
+            {"metadata":{"name":"agent"},"spec":{"selector":{"matchLabels":{"app":"agent"}},
+             "template":{"metadata":{"labels":{"app":"agent"}},"spec":{"containers":[{"name":"a","image":"agent:1"}]}}}}
+            """);
+        Assert.Empty(errors);
+        AssertJsonEqual("""{"rollingUpdate":{"maxSurge":0,"maxUnavailable":1},"type":"RollingUpdate"}""", obj["spec"]!["updateStrategy"]);
+        Assert.Equal(10, (int)obj["spec"]!["revisionHistoryLimit"]!);
+        Assert.Equal(1, (int)obj["metadata"]!["generation"]!);
+    }
+
     // What `kubectl create job pi --image=perl` sends.
     const string CreateJob = """
         {"kind":"Job","apiVersion":"batch/v1","metadata":{"name":"pi","creationTimestamp":null},
@@ -129,7 +166,7 @@ public sealed class WorkloadStrategyTests
         const string uid = "0cd26dd5-88a2-4a5f-a203-ea19a1d5d578";
         const string labels = $$"""{"batch.kubernetes.io/controller-uid":"{{uid}}","batch.kubernetes.io/job-name":"pi","controller-uid":"{{uid}}","job-name":"pi"}""";
         AssertJsonEqual($$$$"""
-            {"backoffLimit":6,"completionMode":"NonIndexed","completions":1,"parallelism":1,"podReplacementPolicy":"TerminatingOrFailed",
+            {"backoffLimit":6,"completionMode":"NonIndexed","completions":1,"manualSelector":false,"parallelism":1,"podReplacementPolicy":"TerminatingOrFailed",
              "selector":{"matchLabels":{"batch.kubernetes.io/controller-uid":"{{{{uid}}}}"}},"suspend":false,
              "template":{"metadata":{"creationTimestamp":null,"labels":{{{{labels}}}}},
                "spec":{"containers":[{"image":"perl","imagePullPolicy":"Always","name":"pi","resources":{},"terminationMessagePath":"/dev/termination-log","terminationMessagePolicy":"File"}],
@@ -150,6 +187,18 @@ public sealed class WorkloadStrategyTests
     [InlineData("""{"selector":{"matchLabels":{"a":"b"}},"template":{"metadata":{"labels":{"a":"b"}},"spec":{"containers":[{"name":"c","image":"x"}],"restartPolicy":"Never"}}}""", "spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{\"a\":\"b\", \"batch.kubernetes.io/controller-uid\":\"0cd26dd5-88a2-4a5f-a203-ea19a1d5d578\"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: `selector` not auto-generated")]
     public void InvalidJobs(string spec, string expected) =>
         Assert.Contains(expected, Errors(JobStrategy.Instance, $$$"""{"metadata":{"name":"j"},"spec":{{{spec}}}}"""));
+
+    [Fact]
+    public void JobNamesThatAreNotDnsLabelsGetAWarning()
+    {
+        var obj = JsonNode.Parse(CreateJob)!.AsObject();
+        obj["metadata"]!["name"] = "pi.v2";
+        var (created, errors) = Create(JobStrategy.Instance, obj.ToJsonString());
+        Assert.Empty(errors);
+        Assert.Equal(["metadata.name: this is used in Pod names and hostnames, which can result in surprising behavior; a DNS label is recommended: [must not contain dots]"],
+            JobStrategy.Instance.WarningsOnCreate(created));
+        Assert.Empty(JobStrategy.Instance.WarningsOnCreate(Create(JobStrategy.Instance, CreateJob).Obj));
+    }
 
     [Fact]
     public void JobTemplateIsImmutableUnlessSuspendedAndNeverStarted()

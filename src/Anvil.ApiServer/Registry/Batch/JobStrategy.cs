@@ -35,6 +35,7 @@ public sealed class JobStrategy : BuiltinStrategy
             foreach (var pattern in Items(rule, "onPodConditions"))
                 String(pattern, "status", "True");
         String(spec, "podReplacementPolicy", IsUnset(spec["podFailurePolicy"]) ? "TerminatingOrFailed" : "Failed");
+        Bool(spec, "manualSelector", false);
         PodSpecDefaults.DefaultPodTemplate(Object(spec, "template"));
         CopyTemplateLabels(obj);
     }
@@ -85,6 +86,13 @@ public sealed class JobStrategy : BuiltinStrategy
                 errs.Add(FieldError.Invalid("metadata.name", name, $"will not able to create pod with invalid DNS label: {hostname}"));
         }
         return errs;
+    }
+
+    public override IEnumerable<string> WarningsOnCreate(JsonObject obj)
+    {
+        var name = Str(obj["metadata"]?["name"]) ?? "";
+        if (NameValidation.IsDns1123Label(name) is { Count: > 0 } msgs)
+            yield return "metadata.name: this is used in Pod names and hostnames, which can result in surprising behavior; a DNS label is recommended: [" + string.Join(" ", msgs) + "]";
     }
 
     static List<FieldError> ValidateGeneratedSelector(JsonObject obj, bool requirePrefixedLabels)

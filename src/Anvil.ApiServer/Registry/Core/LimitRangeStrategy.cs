@@ -11,6 +11,25 @@ public sealed class LimitRangeStrategy : BuiltinStrategy
 {
     public static readonly LimitRangeStrategy Instance = new();
 
+    /// <summary>SetDefaults_LimitRangeItem for Container limits: default ← max, defaultRequest ← default, then ← min.</summary>
+    public override void Default(JsonObject obj)
+    {
+        foreach (var item in Items(Child(obj, "spec"), "limits"))
+        {
+            foreach (var list in (string[])["max", "min", "default", "defaultRequest", "maxLimitRequestRatio"])
+                QuantityValidation.CanonicalizeList(item[list]);
+            if (Str(item["type"]) != "Container") continue;
+            var def = Object(item, "default");
+            var req = Object(item, "defaultRequest");
+            foreach (var (k, v) in Child(item, "max") ?? []) if (!def.ContainsKey(k)) def[k] = v?.DeepClone();
+            foreach (var (k, v) in def) if (!req.ContainsKey(k)) req[k] = v?.DeepClone();
+            foreach (var (k, v) in Child(item, "min") ?? []) if (!req.ContainsKey(k)) req[k] = v?.DeepClone();
+            // Empty maps are omitted when serialized.
+            if (def.Count == 0) item.Remove("default");
+            if (req.Count == 0) item.Remove("defaultRequest");
+        }
+    }
+
     public override IEnumerable<FieldError> Validate(JsonObject obj)
     {
         var errs = new List<FieldError>();
@@ -35,8 +54,8 @@ public sealed class LimitRangeStrategy : BuiltinStrategy
                     var fp = $"{p}.{field}[{k}]";
                     errs.AddRange(type is "Pod" or "Container" ? ContainerResourceName(k, fp) : ResourceNames.ValidateResourceName(k, fp));
                     if (!keys.Contains(k) && field is "max" or "min") keys.Add(k);
-                    errs.AddRange(PodSpecValidation.ValidateResourceQuantity(k, Str(q), fp));
-                    if (QuantityValidation.TryParse(Str(q), out var v, out var c)) map[k] = (v, c);
+                    errs.AddRange(PodSpecValidation.ValidateResourceQuantity(k, QuantityValidation.Text(q), fp));
+                    if (QuantityValidation.TryParse(QuantityValidation.Text(q), out var v, out var c)) map[k] = (v, c);
                 }
             }
             Collect("max");

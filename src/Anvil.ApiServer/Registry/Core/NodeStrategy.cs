@@ -14,6 +14,8 @@ public sealed class NodeStrategy : BuiltinStrategy
 
     public override void Default(JsonObject obj)
     {
+        QuantityValidation.CanonicalizeList(obj["status"]?["capacity"]);
+        QuantityValidation.CanonicalizeList(obj["status"]?["allocatable"]);
         // SetDefaults_NodeStatus: allocatable defaults to capacity.
         if (Child(obj, "status") is { } status && IsUnset(status["allocatable"]) && status["capacity"] is JsonObject capacity)
             status["allocatable"] = capacity.DeepClone();
@@ -24,11 +26,12 @@ public sealed class NodeStrategy : BuiltinStrategy
     public override IEnumerable<FieldError> Validate(JsonObject obj)
     {
         var spec = Child(obj, "spec");
-        foreach (var e in PodSpecValidation.ValidateTaints(spec?["taints"], "spec.taints")) yield return e;
+        // Upstream builds the taints path from "metadata" (validateNodeTaints(spec.taints, metadata.taints)).
+        foreach (var e in PodSpecValidation.ValidateTaints(spec?["taints"], "metadata.taints")) yield return e;
         foreach (var (key, value) in Child(Child(obj, "status"), "capacity") ?? [])
-            foreach (var e in PodSpecValidation.ValidateResourceQuantity(key, Str(value), $"status.capacity[{key}]")) yield return e;
+            foreach (var e in PodSpecValidation.ValidateResourceQuantity(key, QuantityValidation.Text(value), $"status.capacity.{key}")) yield return e;
         foreach (var (key, value) in Child(Child(obj, "status"), "allocatable") ?? [])
-            foreach (var e in PodSpecValidation.ValidateResourceQuantity(key, Str(value), $"status.allocatable[{key}]")) yield return e;
+            foreach (var e in PodSpecValidation.ValidateResourceQuantity(key, QuantityValidation.Text(value), $"status.allocatable.{key}")) yield return e;
     }
 
     public override IEnumerable<FieldError> ValidateUpdate(JsonObject obj, JsonObject old)

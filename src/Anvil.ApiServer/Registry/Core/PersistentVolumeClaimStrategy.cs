@@ -17,7 +17,10 @@ public sealed class PersistentVolumeClaimStrategy : BuiltinStrategy
     public override void Default(JsonObject obj)
     {
         String(Object(obj, "spec"), "volumeMode", "Filesystem");
-        Object(Object(obj, "spec"), "resources");
+        var resources = Object(Object(obj, "spec"), "resources");
+        QuantityValidation.CanonicalizeList(resources["requests"]);
+        QuantityValidation.CanonicalizeList(resources["limits"]);
+        QuantityValidation.CanonicalizeList(obj["status"]?["capacity"]);
     }
 
     protected override JsonObject? InitialStatus(JsonObject obj) => new() { ["phase"] = "Pending" };
@@ -32,8 +35,8 @@ public sealed class PersistentVolumeClaimStrategy : BuiltinStrategy
             if (!AccessModes.Contains(Str(m))) yield return FieldError.NotSupported("spec.accessModes", Str(m) ?? "", AccessModes);
         var storage = spec["resources"]?["requests"]?["storage"];
         if (storage == null) yield return FieldError.Required("spec.resources[storage]");
-        else if (!QuantityValidation.TryParse(Str(storage), out var v, out var c))
-            yield return FieldError.Invalid("spec.resources[storage]", Str(storage) ?? "", QuantityValidation.ParseErrorMsg);
+        else if (!QuantityValidation.TryParse(QuantityValidation.Text(storage), out var v, out var c))
+            yield return FieldError.Invalid("spec.resources[storage]", QuantityValidation.Text(storage) ?? "", QuantityValidation.ParseErrorMsg);
         else if (v <= 0) yield return FieldError.Invalid("spec.resources[storage]", c, "must be greater than zero");
         if (Str(spec["storageClassName"]) is { Length: > 0 } sc)
             foreach (var m in NameValidation.IsDns1123Subdomain(sc)) yield return FieldError.Invalid("spec.storageClassName", sc, m);
@@ -55,8 +58,8 @@ public sealed class PersistentVolumeClaimStrategy : BuiltinStrategy
         var bound = Str(old["status"]?["phase"]) == "Bound";
         if (bound)
         {
-            if (QuantityValidation.TryParse(Str(spec["resources"]?["requests"]?["storage"]), out var n, out _)
-                && QuantityValidation.TryParse(Str(oldSpec["resources"]?["requests"]?["storage"]), out var o, out _) && n < o)
+            if (QuantityValidation.TryParse(QuantityValidation.Text(spec["resources"]?["requests"]?["storage"]), out var n, out _)
+                && QuantityValidation.TryParse(QuantityValidation.Text(oldSpec["resources"]?["requests"]?["storage"]), out var o, out _) && n < o)
                 yield return FieldError.Forbidden("spec.resources.requests.storage", "field can not be less than status.capacity");
             foreach (var s in new[] { spec, oldSpec }) (s["resources"] as JsonObject)?.Remove("requests");
         }

@@ -18,11 +18,11 @@ internal static class PodQos
         {
             var res = Child(c, "resources");
             foreach (var (name, q) in Child(res, "requests") ?? [])
-                if (Supported.Contains(name) && QuantityValidation.TryParse(JsonRead.Str(q), out var v, out _) && v > 0)
+                if (Supported.Contains(name) && QuantityValidation.TryParse(QuantityValidation.Text(q), out var v, out _) && v > 0)
                     requests[name] = requests.GetValueOrDefault(name) + v;
             var found = new HashSet<string>();
             foreach (var (name, q) in Child(res, "limits") ?? [])
-                if (Supported.Contains(name) && QuantityValidation.TryParse(JsonRead.Str(q), out var v, out _) && v > 0)
+                if (Supported.Contains(name) && QuantityValidation.TryParse(QuantityValidation.Text(q), out var v, out _) && v > 0)
                 {
                     found.Add(name);
                     limits[name] = limits.GetValueOrDefault(name) + v;

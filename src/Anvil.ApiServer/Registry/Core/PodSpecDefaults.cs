@@ -17,16 +17,20 @@ internal static class PodSpecDefaults
         Object(spec, "securityContext");
         Int(spec, "terminationGracePeriodSeconds", 30);
         String(spec, "schedulerName", "default-scheduler");
-        var hostNetwork = JsonRead.Bool(spec["hostNetwork"]) == true;
+        QuantityValidation.CanonicalizeList(spec["overhead"]);
         foreach (var list in ContainerLists)
             foreach (var c in Items(spec, list))
-            {
                 DefaultContainer(c);
-                if (hostNetwork && list != "ephemeralContainers")
-                    foreach (var p in Items(c, "ports"))
-                        if (IsUnset(p["hostPort"]) || JsonRead.Int(p["hostPort"]) == 0) p["hostPort"] = p["containerPort"]?.DeepClone();
-            }
         foreach (var v in Items(spec, "volumes")) DefaultVolume(v);
+    }
+
+    /// <summary>With host networking, container ports default their host port (pods only, not templates).</summary>
+    public static void DefaultHostNetworkPorts(JsonObject spec)
+    {
+        if (JsonRead.Bool(spec["hostNetwork"]) != true) return;
+        foreach (var c in Items(spec, "containers").Concat(Items(spec, "initContainers")))
+            foreach (var p in Items(c, "ports"))
+                if (IsUnset(p["hostPort"]) || JsonRead.Int(p["hostPort"]) == 0) p["hostPort"] = p["containerPort"]?.DeepClone();
     }
 
     /// <summary>A pod template: the spec defaults plus the typed serializer's <c>metadata.creationTimestamp: null</c>.</summary>
@@ -49,7 +53,9 @@ internal static class PodSpecDefaults
             c["imagePullPolicy"] = ImageTag(JsonRead.Str(c["image"]) ?? "") == "latest" ? "Always" : "IfNotPresent";
         String(c, "terminationMessagePath", "/dev/termination-log");
         String(c, "terminationMessagePolicy", "File");
-        Object(c, "resources");
+        var resources = Object(c, "resources");
+        QuantityValidation.CanonicalizeList(resources["limits"]);
+        QuantityValidation.CanonicalizeList(resources["requests"]);
         foreach (var p in Items(c, "ports")) String(p, "protocol", "TCP");
         foreach (var probe in (string[])["livenessProbe", "readinessProbe", "startupProbe"])
             if (c[probe] is JsonObject pr) DefaultProbe(pr);
@@ -94,6 +100,7 @@ internal static class PodSpecDefaults
         foreach (var s in (string[])["secret", "configMap", "downwardAPI", "projected"])
             if (Child(v, s) is { } src) Int(src, "defaultMode", 420);
         if (Child(v, "hostPath") is { } hp && IsUnset(hp["type"])) hp["type"] = "";
+        if (Child(v, "emptyDir") is { } ed && QuantityValidation.Canonicalize(QuantityValidation.Text(ed["sizeLimit"])) is { } size) ed["sizeLimit"] = size;
         if (Child(v, "downwardAPI") is { } dapi)
             foreach (var item in Items(dapi, "items"))
                 if (Child(item, "fieldRef") is { } fr) String(fr, "apiVersion", "v1");

@@ -142,8 +142,8 @@ internal static class PodSpecValidation
                 else if (!Str(src["path"])!.StartsWith('/')) yield return FieldError.Invalid(path + ".path", Str(src["path"]), "must be an absolute path");
                 break;
             case "emptyDir":
-                if (src["sizeLimit"] is { } sl && !QuantityValidation.TryParse(Str(sl), out var v, out var canon))
-                    yield return FieldError.Invalid(path + ".sizeLimit", Str(sl) ?? "", QuantityValidation.ParseErrorMsg);
+                if (src["sizeLimit"] is { } sl && !QuantityValidation.TryParse(QuantityValidation.Text(sl), out var v, out var canon))
+                    yield return FieldError.Invalid(path + ".sizeLimit", QuantityValidation.Text(sl) ?? "", QuantityValidation.ParseErrorMsg);
                 break;
         }
     }
@@ -239,7 +239,7 @@ internal static class PodSpecValidation
 
     static IEnumerable<FieldError> ValidateContainerResourceName(string name, string path)
     {
-        foreach (var m in NameValidation.IsQualifiedName(name)) yield return FieldError.Invalid(path, name, m);
+        foreach (var e in ResourceNames.ValidateResourceName(name, path)) yield return e;
         if (!name.Contains('/'))
         {
             if (name is not ("cpu" or "memory" or "ephemeral-storage") && !IsHugePages(name))
@@ -258,15 +258,15 @@ internal static class PodSpecValidation
         {
             var p = $"{path}.limits[{name}]";
             foreach (var e in ValidateContainerResourceName(name, p)) yield return e;
-            foreach (var e in ValidateResourceQuantity(name, Str(q), p)) yield return e;
-            if (QuantityValidation.TryParse(Str(q), out var v, out var c)) limits[name] = (v, c);
+            foreach (var e in ValidateResourceQuantity(name, QuantityValidation.Text(q), p)) yield return e;
+            if (QuantityValidation.TryParse(QuantityValidation.Text(q), out var v, out var c)) limits[name] = (v, c);
         }
         foreach (var (name, q) in Child(res, "requests") ?? [])
         {
             var p = $"{path}.requests[{name}]";
             foreach (var e in ValidateContainerResourceName(name, p)) yield return e;
-            foreach (var e in ValidateResourceQuantity(name, Str(q), p)) yield return e;
-            if (!QuantityValidation.TryParse(Str(q), out var v, out var c)) continue;
+            foreach (var e in ValidateResourceQuantity(name, QuantityValidation.Text(q), p)) yield return e;
+            if (!QuantityValidation.TryParse(QuantityValidation.Text(q), out var v, out var c)) continue;
             if (limits.TryGetValue(name, out var limit))
             {
                 if (v != limit.Value && !IsOvercommitAllowed(name))
@@ -533,13 +533,15 @@ internal static class PodSpecValidation
             var key = Str(t["key"]) ?? "";
             foreach (var e in LabelValidation.ValidateLabelName(key, p + ".key")) yield return e;
             var value = Str(t["value"]) ?? "";
-            foreach (var m in NameValidation.IsValidLabelValue(value)) yield return FieldError.Invalid(p + ".value", value, m);
+            if (NameValidation.IsValidLabelValue(value) is { Count: > 0 } msgs) yield return FieldError.Invalid(p + ".value", value, string.Join(";", msgs));
             var effect = Str(t["effect"]) ?? "";
             if (effect.Length == 0) yield return FieldError.Required(p + ".effect");
             else if (!TaintEffects.Contains(effect)) yield return FieldError.NotSupported(p + ".effect", effect, TaintEffects);
             if (!seen.Add(key + "\0" + effect))
-                yield return FieldError.Duplicate(p, new GoValue($"core.Taint{{Key:{GoQuote.Quote(key)}, Value:{GoQuote.Quote(value)}, Effect:{GoQuote.Quote(effect)}, TimeAdded:<nil>}}"))
+            {
+                yield return FieldError.Duplicate(p, new GoValue($"core.Taint{{Key:{GoQuote.Quote(key)}, Value:{GoQuote.Quote(value)}, Effect:{GoQuote.Quote(effect)}, TimeAdded:(*v1.Time)(nil)}}"))
                     with { Detail = "taints must be unique by key and effect pair" };
+            }
         }
     }
 }

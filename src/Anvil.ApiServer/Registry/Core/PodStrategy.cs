@@ -44,6 +44,7 @@ public sealed class PodStrategy : BuiltinStrategy
                 if (!requests.ContainsKey(name)) requests[name] = q?.DeepClone();
         }
         Bool(spec, "enableServiceLinks", true);
+        PodSpecDefaults.DefaultHostNetworkPorts(spec);
         PodSpecDefaults.DefaultPodSpec(spec);
     }
 

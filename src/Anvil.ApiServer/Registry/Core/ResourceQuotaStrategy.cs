@@ -16,6 +16,13 @@ public sealed class ResourceQuotaStrategy : BuiltinStrategy
 
     protected override JsonObject? InitialStatus(JsonObject obj) => new();
 
+    public override void Default(JsonObject obj)
+    {
+        QuantityValidation.CanonicalizeList(obj["spec"]?["hard"]);
+        QuantityValidation.CanonicalizeList(obj["status"]?["hard"]);
+        QuantityValidation.CanonicalizeList(obj["status"]?["used"]);
+    }
+
     public override IEnumerable<FieldError> Validate(JsonObject obj)
     {
         var spec = Child(obj, "spec");
@@ -37,7 +44,7 @@ public sealed class ResourceQuotaStrategy : BuiltinStrategy
             foreach (var e in ResourceNames.ValidateResourceName(name, p)) yield return e;
             if (!name.Contains('/') && !ResourceNames.IsStandardQuotaResource(name))
                 yield return FieldError.Invalid(p, name, "must be a standard resource for quota");
-            foreach (var e in PodSpecValidation.ValidateResourceQuantity(name, Str(q), p)) yield return e;
+            foreach (var e in PodSpecValidation.ValidateResourceQuantity(name, QuantityValidation.Text(q), p)) yield return e;
         }
     }
 

@@ -53,8 +53,10 @@ public sealed class ServiceStrategy : BuiltinStrategy
         NormalizeClusterIps(spec);
         if (Str(spec["type"]) != "ExternalName")
         {
-            // Single-stack IPv4 until the allocator says otherwise.
-            String(spec, "ipFamilyPolicy", "SingleStack");
+            // Single-stack IPv4 until the allocator says otherwise; headless services without a selector
+            // take every cluster family (RequireDualStack), as kube-apiserver does.
+            var headlessNoSelector = Str(spec["clusterIP"]) == "None" && (Child(spec, "selector")?.Count ?? 0) == 0;
+            String(spec, "ipFamilyPolicy", headlessNoSelector ? "RequireDualStack" : "SingleStack");
             if (spec["ipFamilies"] is not JsonArray { Count: > 0 }) spec["ipFamilies"] = new JsonArray("IPv4");
         }
     }
