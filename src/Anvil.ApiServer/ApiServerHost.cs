@@ -34,6 +34,9 @@ public sealed class ApiServerHost : IAsyncDisposable
     private readonly ApiServerOptions _options;
     private WebApplication? _app;
     private IStore? _store;
+    private CustomResources.CustomResourceManager? _customResources;
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _background = Task.CompletedTask;
 
     public ClusterPki Pki { get; private set; } = null!;
     public ResourceCatalog Catalog { get; } = new();
@@ -115,6 +118,10 @@ public sealed class ApiServerHost : IAsyncDisposable
                 if (!ctx.Response.HasStarted) await ResponseWriter.WriteErrorAsync(ctx, StatusError.InternalError(e.Message)).ConfigureAwait(false);
             }
         });
+
+        _customResources = new CustomResources.CustomResourceManager(Catalog, Resources, openApi, Schemas, log);
+        _background = _customResources.RunAsync(_stopping.Token);
+        await _customResources.Synced.WaitAsync(ct).ConfigureAwait(false);
 
         await _app.StartAsync(ct).ConfigureAwait(false);
         var host = _options.Bind.Contains(':') ? $"[{_options.Bind}]" : _options.Bind;
@@ -268,6 +275,8 @@ public sealed class ApiServerHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _stopping.Cancel();
+        try { await _background.ConfigureAwait(false); } catch (OperationCanceledException) { }
         if (_app != null)
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));

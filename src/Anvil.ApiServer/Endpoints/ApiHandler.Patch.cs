@@ -27,7 +27,7 @@ public sealed partial class ApiHandler
             throw StatusError.MethodNotSupported(def.GroupResource, $"PATCH {sub}");
         var body = await RequestBody.ReadAsync(ctx.Request, ct).ConfigureAwait(false);
         var media = RequestBody.MediaType(ctx.Request.ContentType);
-        var options = BuildWriteOptions(ctx, user, sub);
+        var options = BuildWriteOptions(ctx, user, sub) with { IsApply = media == ApplyPatchType };
         var force = ctx.Request.Query["force"].ToString() == "true";
         if (force && media != ApplyPatchType)
             throw StatusError.BadRequest("force: Invalid value: true: may not be specified for non-apply patch");

@@ -69,6 +69,8 @@ public sealed partial class ApiHandler
         ctx.Response.ContentType = "application/json";
         ctx.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();
         await ctx.Response.StartAsync(ct).ConfigureAwait(false);
+        // Send the headers now: clients (kubectl wait) start their own timers only once the watch is open.
+        await ctx.Response.Body.FlushAsync(ct).ConfigureAwait(false);
         var writer = new WatchWriter(ctx.Response, def, format, includeObject, _time);
         if (startError != null)
         {

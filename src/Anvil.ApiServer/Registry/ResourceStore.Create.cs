@@ -17,6 +17,7 @@ public sealed partial class ResourceStore
     public async Task<JsonObject> CreateAsync(ResourceDefinition def, string ns, JsonObject obj, WriteOptions options, CancellationToken ct)
     {
         var meta = ObjectMeta.Of(obj);
+        DecodeAsGoTypes(def, obj);
         PrepareObjectMetaForCreate(def, ns, obj, meta);
 
         def.Strategy.Default(obj);
@@ -28,12 +29,15 @@ public sealed partial class ResourceStore
             meta["name"] = ObjectMeta.GenerateName(obj) + RandomSuffix();
 
         def.Strategy.PrepareForCreate(obj);
+        if (def.Group.Length == 0 && def.Resource == "services" && !options.DryRun)
+            await _services.AllocateAsync(this, def, obj, ct).ConfigureAwait(false);
         var errors = MetaValidation.ValidateForCreate(def, obj);
         errors.AddRange(def.Strategy.Validate(obj));
         ThrowIfInvalid(def, obj, errors);
         options.Warnings.AddRange(def.Strategy.WarningsOnCreate(obj));
         def.Strategy.Canonicalize(obj);
-        ManagedFields?.OnCreate(def, obj, options);
+        if (!options.IsApply) ManagedFields?.OnCreate(def, obj, options);
+        MetadataCanonical.DropEmpty(obj);
 
         await _admission.ValidateAsync(attrs with { Name = ObjectMeta.Name(obj) }, ct).ConfigureAwait(false);
 
@@ -49,6 +53,18 @@ public sealed partial class ResourceStore
         {
             throw StatusError.AlreadyExists(def.GroupResource, ObjectMeta.Name(obj));
         }
+    }
+
+    /// <summary>
+    /// Built-in kinds behave as if decoded into their Go types: wrong JSON types are a 400, unknown fields
+    /// are dropped (custom resources are pruned by their own schema in their strategy).
+    /// </summary>
+    private static void DecodeAsGoTypes(ResourceDefinition def, JsonObject obj)
+    {
+        if (def.IsCustom || def.Schema == null) return;
+        if (Anvil.Machinery.FieldValidation.GoDecodeCheck.FindTypeError(obj, def.Schema) is { } error)
+            throw StatusError.BadRequest($"{def.Kind} in version \"{def.Version}\" cannot be handled as a {def.Kind}: {error}");
+        Anvil.Machinery.FieldValidation.GoDecodeCheck.DropUnknownFields(obj, def.Schema);
     }
 
     private void PrepareObjectMetaForCreate(ResourceDefinition def, string ns, JsonObject obj, JsonObject meta)
@@ -82,6 +98,8 @@ public sealed partial class ResourceStore
         for (var i = 0; i < s.Length; i++) s[i] = GenerateNameAlphabet[Random.Shared.Next(GenerateNameAlphabet.Length)];
         return new string(s);
     }
+
+    private readonly Core.ServiceAllocator _services = new();
 
     /// <summary>Hook for managedFields bookkeeping (server-side apply's field manager); null = none.</summary>
     public IManagedFieldsHook? ManagedFields { get; set; }

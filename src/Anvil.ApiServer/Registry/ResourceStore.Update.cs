@@ -110,6 +110,7 @@ public sealed partial class ResourceStore
     /// <summary>The common update path (rest.BeforeUpdate): system fields from the old object, strategy, admission, guarded write.</summary>
     private async Task<JsonObject> UpdateExistingAsync(ResourceDefinition def, string ns, string name, JsonObject obj, JsonObject old, long oldRevision, WriteOptions options, CancellationToken ct)
     {
+        DecodeAsGoTypes(def, obj);
         obj["apiVersion"] = def.ApiVersion;
         obj["kind"] = def.Kind;
         var meta = ObjectMeta.Of(obj);
@@ -138,7 +139,8 @@ public sealed partial class ResourceStore
         ThrowIfInvalid(def, obj, errors);
         options.Warnings.AddRange(strategy.WarningsOnUpdate(obj, old));
         strategy.Canonicalize(obj);
-        ManagedFields?.OnUpdate(def, obj, old, options);
+        if (!options.IsApply) ManagedFields?.OnUpdate(def, obj, old, options);
+        MetadataCanonical.DropEmpty(obj);
         await _admission.ValidateAsync(attrs, ct).ConfigureAwait(false);
 
         // A write that changes nothing is not written, so the resourceVersion stays (as etcd3 GuaranteedUpdate).

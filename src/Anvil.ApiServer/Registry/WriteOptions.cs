@@ -13,6 +13,9 @@ public sealed record WriteOptions
     public UserInfo User { get; init; } = UserInfo.Anonymous;
     /// <summary>The subresource written ("" for the main resource; "status", "scale", ...).</summary>
     public string Subresource { get; init; } = "";
+    /// <summary>Server-side apply has already recorded managedFields for this write.</summary>
+    public bool IsApply { get; init; }
+
     /// <summary>Warnings collected while processing, returned in the Warning header.</summary>
     public List<string> Warnings { get; } = [];
 }
