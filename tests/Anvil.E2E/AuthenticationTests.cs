@@ -33,18 +33,24 @@ public sealed class AuthenticationTests(AnvilServer server) : E2ETest(server), I
     }
 
     [Fact]
-    public async Task Kubectl_WithoutCredentials_MustLogIn()
+    public async Task Kubectl_WithCertificateFromAnotherCa_MustLogIn()
     {
-        // The admin kubeconfig minus its user: the server is trusted, but the client presents nothing.
-        var kubeconfig = File.ReadAllText(Server.KubeconfigPath);
-        var anonymous = string.Join('\n', kubeconfig.Split('\n').Where(l =>
-            !l.TrimStart().StartsWith("client-certificate-data:", StringComparison.Ordinal) &&
-            !l.TrimStart().StartsWith("client-key-data:", StringComparison.Ordinal)));
-        var path = Path.Combine(Kubectl.WorkDir, "anonymous.kubeconfig");
-        await File.WriteAllTextAsync(path, anonymous);
+        // A client certificate the cluster CA did not sign: TLS accepts it, authentication must not.
+        // (A kubeconfig with no credentials at all makes kubectl prompt for a password instead.)
+        using var key = System.Security.Cryptography.ECDsa.Create();
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=admin, O=system:masters", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        using var forged = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        string B64(string pem) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(pem));
+        var kubeconfig = string.Join('\n', File.ReadAllText(Server.KubeconfigPath).Split('\n').Select(l =>
+            l.TrimStart().StartsWith("client-certificate-data:", StringComparison.Ordinal) ? "    client-certificate-data: " + B64(forged.ExportCertificatePem())
+            : l.TrimStart().StartsWith("client-key-data:", StringComparison.Ordinal) ? "    client-key-data: " + B64(key.ExportPkcs8PrivateKeyPem())
+            : l));
+        var path = Path.Combine(Kubectl.WorkDir, "forged.kubeconfig");
+        await File.WriteAllTextAsync(path, kubeconfig);
 
         var r = (await Kubectl.RunAsync(["--kubeconfig", path, "get", "namespaces"], stdin: null)).Failed();
 
-        Assert.Equal("error: You must be logged in to the server (Unauthorized)", r.StderrLines.LastOrDefault());
+        // Discovery fails first; kubectl words a 401 there this way against any cluster.
+        Assert.Equal("error: You must be logged in to the server (the server has asked for the client to provide credentials)", r.StderrLines.LastOrDefault());
     }
 }

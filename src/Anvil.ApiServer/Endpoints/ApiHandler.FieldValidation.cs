@@ -36,6 +36,27 @@ public sealed partial class ApiHandler
         ResponseWriter.AddWarnings(ctx, FieldValidator.Warnings(problems));
     }
 
+    /// <summary>
+    /// Server-side apply turns the body into a typed object first; an unknown field fails that step with
+    /// structured-merge-diff's message (Strict), or becomes a warning (Warn).
+    /// </summary>
+    private void ValidateApplyFields(HttpContext ctx, ResourceDefinition def, byte[] body, string ns, string name)
+    {
+        var directive = Directive(ctx);
+        if (directive == FieldValidationDirective.Ignore || def.Schema == null) return;
+        var problems = FieldValidator.CheckYaml(Encoding.UTF8.GetString(body), def.Schema, ObjectMetaSchema, def.IsCustom);
+        if (problems.Count == 0) return;
+        if (directive == FieldValidationDirective.Warn)
+        {
+            ResponseWriter.AddWarnings(ctx, FieldValidator.Warnings(problems));
+            return;
+        }
+        var unknown = problems.Select(p => p.StartsWith("unknown field \"", StringComparison.Ordinal) ? p["unknown field \"".Length..^1] : null).OfType<string>().ToList();
+        if (unknown.Count == 0) throw FieldValidator.StrictError(def.Gvk, def.Kind, problems);
+        var target = def.Namespaced ? $"{ns}/{name}" : name;
+        throw StatusError.BadRequest($"failed to create typed patch object ({target}; {def.ApiVersion}, Kind={def.Kind}): .{unknown[0]}: field not declared in schema");
+    }
+
     /// <summary>Unknown fields of a patched object (merge, strategic and JSON patches).</summary>
     private void ValidatePatchedFields(HttpContext ctx, ResourceDefinition def, byte[] patchedJson, string patchText)
     {

@@ -37,7 +37,7 @@ public sealed partial class ApiHandler
             throw StatusError.BadRequest("PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch");
 
         var patch = ParsePatch(media, body);
-        if (media == ApplyPatchType && sub != "scale") ValidateFields(ctx, def, body, JsonObjectKind.Yaml);
+        if (media == ApplyPatchType && sub != "scale") ValidateApplyFields(ctx, def, body, ns, info.Name);
         var hasPrecondition = patch is JsonObject po && po["metadata"]?["resourceVersion"] is JsonValue;
 
         if (sub == "scale")

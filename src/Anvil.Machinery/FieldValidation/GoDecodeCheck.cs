@@ -95,7 +95,9 @@ public static class GoDecodeCheck
                 return;
             case SchemaKind.Integer:
                 if (kind != JsonValueKind.Number) { error = Fail(kind, node, structName, path, schema); return; }
-                if (!((JsonValue)node).TryGetValue<long>(out _)) error = Fail(kind, node, structName, path, schema, number: true);
+                // Go parses integers with strconv: "1.0" or "1e3" do not fit an int field.
+                if (!long.TryParse(node.ToJsonString(), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out _))
+                    error = Fail(kind, node, structName, path, schema, number: true);
                 return;
             case SchemaKind.Number:
                 if (kind != JsonValueKind.Number) error = Fail(kind, node, structName, path, schema);
