@@ -226,31 +226,8 @@ internal static class JsonValues
         sb.Append('"');
     }
 
-    /// <summary>Go's %q (strconv.Quote) for the common cases.</summary>
-    public static string GoQuote(string s)
-    {
-        var sb = new StringBuilder("\"");
-        foreach (var c in s)
-        {
-            switch (c)
-            {
-                case '"': sb.Append("\\\""); break;
-                case '\\': sb.Append("\\\\"); break;
-                case '\a': sb.Append("\\a"); break;
-                case '\b': sb.Append("\\b"); break;
-                case '\f': sb.Append("\\f"); break;
-                case '\n': sb.Append("\\n"); break;
-                case '\r': sb.Append("\\r"); break;
-                case '\t': sb.Append("\\t"); break;
-                case '\v': sb.Append("\\v"); break;
-                default:
-                    if (c < 0x20 || c == 0x7f) sb.Append("\\x").Append(((int)c).ToString("x2", CultureInfo.InvariantCulture));
-                    else sb.Append(c);
-                    break;
-            }
-        }
-        return sb.Append('"').ToString();
-    }
+    /// <summary>Go's %q (strconv.Quote).</summary>
+    public static string GoQuote(string s) => Validation.GoQuote.Quote(s);
 
     public static JsonNode? Clone(JsonNode? n) => n?.DeepClone();
 }
