@@ -164,4 +164,34 @@ public sealed class ResourceStoreTests : IAsyncLifetime
         }
         Assert.Fail("the watch ended without an event");
     }
+
+    [Fact]
+    public async Task ObjectsOverTheSizeLimitAreRefused()
+    {
+        // A pod has no size rule of its own, so the store's 1.5 MiB limit is what refuses it.
+        var pods = _f.Resource("pods");
+        var big = StoreFixture.Obj("""{"metadata":{"name":"big"},"spec":{"containers":[{"name":"c","image":"busybox","env":[{"name":"BLOB"}]}]}}""");
+        big["spec"]!["containers"]![0]!["env"]![0]!["value"] = new string('x', ResourceStore.MaxObjectBytes);
+        var e = await Assert.ThrowsAsync<StatusError>(() => _f.Store.CreateAsync(pods, "ns", big, Write, default));
+        Assert.Equal((413, "RequestEntityTooLarge"), (e.Code, e.Reason));
+        Assert.Null(await _f.Store.TryGetAsync(pods, "ns", "big", default));
+    }
+
+    [Fact]
+    public async Task WatchFromACompactedRevisionIsGone()
+    {
+        var first = await _f.Store.CreateAsync(ConfigMaps, "ns", Cm("c1"), Write, default);
+        for (var i = 0; i < 3; i++)
+        {
+            var next = await _f.Store.GetAsync(ConfigMaps, "ns", "c1", default);
+            next["data"]!["a"] = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await _f.Store.UpdateAsync(ConfigMaps, "ns", "c1", next, Write, default);
+        }
+        await _f.Store.Storage.CompactAsync(_f.Store.Storage.CurrentRevision);
+        var e = await Assert.ThrowsAsync<StatusError>(() => _f.Store.WatchAsync(ConfigMaps, "ns",
+            new WatchOptions { ResourceVersion = "1" }, default));
+        Assert.Equal((410, "Expired"), (e.Code, e.Reason));
+        Assert.StartsWith("too old resource version: 1 (", e.Message);
+        _ = first;
+    }
 }
