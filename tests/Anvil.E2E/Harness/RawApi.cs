@@ -76,6 +76,16 @@ public sealed partial class RawApi : IDisposable
         return new RawResponse($"{method} {path}", response.StatusCode, response.Content.Headers.ContentType?.MediaType, text);
     }
 
+    /// <summary>A GET with a given Accept header; the response's ContentType keeps its parameters.</summary>
+    public async Task<RawResponse> SendWithAcceptAsync(string path, string accept)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.TryAddWithoutValidation("Accept", accept);
+        using var response = await _http.SendAsync(request).ConfigureAwait(false);
+        var text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+        return new RawResponse($"GET {path}", response.StatusCode, response.Content.Headers.TryGetValues("Content-Type", out var v) ? string.Join(",", v) : null, text);
+    }
+
     /// <summary>Creates a namespace (test setup that must not depend on the kubectl features under test).</summary>
     public async Task CreateNamespaceAsync(string name)
     {
