@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Anvil.ApiServer.Admission;
 using Anvil.ApiServer.Authentication;
+using Anvil.ApiServer.Authorization;
 using Anvil.ApiServer.Certificates;
 using Anvil.ApiServer.Discovery;
 using Anvil.ApiServer.Endpoints;
@@ -70,7 +71,8 @@ public sealed class ApiServerHost : IAsyncDisposable
         var fieldManagers = new FieldManagers(time);
         Resources.ManagedFields = fieldManagers;
         var discovery = new DiscoveryDocuments(Catalog);
-        var authenticator = new ClientCertificateAuthenticator(Pki);
+        // Authentication: every configured way in order; the first that recognises a credential decides.
+        Authenticators.Add(new CertificateAuthenticator(new ClientCertificateAuthenticator(Pki)));
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -103,7 +105,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         {
             try
             {
-                await ServeAsync(ctx, handler, discovery, openApi, authenticator, serverAddress).ConfigureAwait(false);
+                await ServeAsync(ctx, handler, discovery, openApi, serverAddress).ConfigureAwait(false);
             }
             catch (StatusError e)
             {
@@ -130,8 +132,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         WriteAdminKubeconfig();
     }
 
-    private async Task ServeAsync(HttpContext ctx, ApiHandler handler, DiscoveryDocuments discovery, OpenApiService openApi,
-        ClientCertificateAuthenticator authenticator, string serverAddress)
+    private async Task ServeAsync(HttpContext ctx, ApiHandler handler, DiscoveryDocuments discovery, OpenApiService openApi, string serverAddress)
     {
         var path = ctx.Request.Path.Value ?? "/";
         switch (path)
@@ -144,10 +145,9 @@ public sealed class ApiServerHost : IAsyncDisposable
                 return;
         }
 
-        var cert = ctx.Connection.ClientCertificate ?? await ctx.Connection.GetClientCertificateAsync(ctx.RequestAborted).ConfigureAwait(false);
-        var user = authenticator.Authenticate(cert) ?? throw StatusError.Unauthorized();
-
+        var user = await AuthenticateAsync(ctx).ConfigureAwait(false) ?? throw StatusError.Unauthorized();
         var info = RequestInfo.Parse(ctx.Request.Method, path, ctx.Request.Query["watch"] is { Count: > 0 } w && (w.ToString() is "true" or "1"));
+        await AuthorizeAsync(user, info, ctx.RequestAborted).ConfigureAwait(false);
         if (info.IsResourceRequest)
         {
             await handler.HandleAsync(ctx, info, user).ConfigureAwait(false);
@@ -156,6 +156,32 @@ public sealed class ApiServerHost : IAsyncDisposable
         if (!HttpMethods.IsGet(ctx.Request.Method) && !HttpMethods.IsHead(ctx.Request.Method))
             throw new StatusError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
         await ServeNonResourceAsync(ctx, path, info, discovery, openApi, serverAddress).ConfigureAwait(false);
+    }
+
+    /// <summary>The ways requests authenticate, tried in order (client certificate first).</summary>
+    public List<IAuthenticator> Authenticators { get; } = [];
+
+    /// <summary>The authorizer every request passes; RBAC once enabled.</summary>
+    public IAuthorizer Authorizer { get; set; } = new AlwaysAllowAuthorizer();
+
+    private async Task<UserInfo?> AuthenticateAsync(HttpContext ctx)
+    {
+        foreach (var a in Authenticators)
+            if (await a.AuthenticateAsync(ctx, ctx.RequestAborted).ConfigureAwait(false) is { } user) return user;
+        return null;
+    }
+
+    private async Task AuthorizeAsync(UserInfo user, RequestInfo info, CancellationToken ct)
+    {
+        var attributes = info.IsResourceRequest
+            ? new AuthorizationAttributes
+            {
+                User = user, Verb = info.Verb, IsResourceRequest = true, Namespace = info.Namespace, ApiGroup = info.Group,
+                ApiVersion = info.Version, Resource = info.Resource, Subresource = info.Subresource, Name = info.Name,
+            }
+            : new AuthorizationAttributes { User = user, Verb = info.Verb, Path = info.Path };
+        var decision = await Authorizer.AuthorizeAsync(attributes, ct).ConfigureAwait(false);
+        if (!decision.Allowed) throw Forbidden.For(attributes, decision.Reason);
     }
 
     private static async Task ServeNonResourceAsync(HttpContext ctx, string path, RequestInfo info, DiscoveryDocuments discovery, OpenApiService openApi, string serverAddress)
