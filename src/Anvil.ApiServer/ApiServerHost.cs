@@ -8,6 +8,7 @@ using Anvil.ApiServer.Authorization;
 using Anvil.ApiServer.Certificates;
 using Anvil.ApiServer.Discovery;
 using Anvil.ApiServer.Endpoints;
+using Anvil.ApiServer.Flow;
 using Anvil.ApiServer.OpenApi;
 using Anvil.ApiServer.Registry;
 using Anvil.Machinery.Errors;
@@ -148,6 +149,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         var user = await AuthenticateAsync(ctx).ConfigureAwait(false) ?? throw StatusError.Unauthorized();
         var info = RequestInfo.Parse(ctx.Request.Method, path, ctx.Request.Query["watch"] is { Count: > 0 } w && (w.ToString() is "true" or "1"));
         await AuthorizeAsync(user, info, ctx.RequestAborted).ConfigureAwait(false);
+        using var slot = Inflight.Enter(user, info.Verb, IsLongRunning(info, ctx));
         if (info.IsResourceRequest)
         {
             await handler.HandleAsync(ctx, info, user).ConfigureAwait(false);
@@ -157,6 +159,14 @@ public sealed class ApiServerHost : IAsyncDisposable
             throw new StatusError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
         await ServeNonResourceAsync(ctx, path, info, discovery, openApi, serverAddress).ConfigureAwait(false);
     }
+
+    /// <summary>Bounds concurrent requests per kind (reads, writes) with per-user fairness.</summary>
+    public InflightLimiter Inflight { get; set; } = new();
+
+    /// <summary>Watches and streams hold a connection for long; they are not counted against in-flight limits.</summary>
+    private static bool IsLongRunning(RequestInfo info, HttpContext ctx) =>
+        info.Verb == "watch" || info.Subresource is "exec" or "attach" or "portforward" or "proxy"
+        || info.Subresource == "log" && ctx.Request.Query["follow"].ToString() == "true";
 
     /// <summary>The ways requests authenticate, tried in order (client certificate first).</summary>
     public List<IAuthenticator> Authenticators { get; } = [];
