@@ -3,10 +3,12 @@ using System.Security.Authentication;
 using System.Text;
 using System.Text.Json.Nodes;
 using Anvil.ApiServer.Admission;
+using Anvil.ApiServer.Audit;
 using Anvil.ApiServer.Authentication;
 using Anvil.ApiServer.Authorization;
 using Anvil.ApiServer.Certificates;
 using Anvil.ApiServer.Discovery;
+using Anvil.ApiServer.Encryption;
 using Anvil.ApiServer.Endpoints;
 using Anvil.ApiServer.Flow;
 using Anvil.ApiServer.OpenApi;
@@ -36,6 +38,8 @@ public sealed class ApiServerHost : IAsyncDisposable
     private readonly ApiServerOptions _options;
     private WebApplication? _app;
     private IStore? _store;
+    private EncryptingStore? _encrypting;
+    private AuditRecorder? _audit;
     private CustomResources.CustomResourceManager? _customResources;
     private readonly CancellationTokenSource _stopping = new();
     private Task _background = Task.CompletedTask;
@@ -53,10 +57,14 @@ public sealed class ApiServerHost : IAsyncDisposable
     {
         FileModes.CreatePrivateDirectory(_options.DataDir);
         Pki = ClusterPki.LoadOrCreate(_options.DataDir, ExtraServingNames());
-        var sqlite = await SqliteStore.OpenAsync(Path.Combine(_options.DataDir, "state.db"), ct).ConfigureAwait(false);
+        var encryption = EncryptionConfiguration.LoadOrCreate(EncryptionConfigPath);
+        var dbPath = Path.Combine(_options.DataDir, "state.db");
+        OwnerOnly(dbPath, create: true); // SQLite gives its -wal and -shm files the database file's mode
+        var sqlite = await SqliteStore.OpenAsync(dbPath, ct).ConfigureAwait(false);
+        foreach (var f in new[] { dbPath, dbPath + "-wal", dbPath + "-shm", dbPath + ".lock" }) OwnerOnly(f, create: false);
         // As kube-apiserver compacts etcd every 5 minutes, keeping recent history for watches to resume from.
         sqlite.StartAutoCompaction(TimeSpan.FromMinutes(5), keepRevisions: 10_000);
-        _store = sqlite;
+        _store = _encrypting = new EncryptingStore(sqlite, encryption);
 
         var openApi = new OpenApiService(Catalog);
         openApi.LoadSchemas(Schemas);
@@ -99,10 +107,13 @@ public sealed class ApiServerHost : IAsyncDisposable
         });
         _app = builder.Build();
         var log = _app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("apiserver");
+        _audit = AuditRecorder.FromOptions(_options, log);
+        var audit = _audit;
         var handler = new ApiHandler(Catalog, Resources, Schemas, fieldManagers, time, log);
         var serverAddress = $"{_options.Bind}:{_options.Port}";
 
-        _app.Run(async ctx =>
+        // The audit recorder wraps the whole request, error answers included, to log the final status.
+        _app.Run(ctx => audit.ServeAsync(ctx, async () =>
         {
             try
             {
@@ -120,7 +131,7 @@ public sealed class ApiServerHost : IAsyncDisposable
                 log.LogError(e, "request failed: {Method} {Path}", ctx.Request.Method, ctx.Request.Path);
                 if (!ctx.Response.HasStarted) await ResponseWriter.WriteErrorAsync(ctx, StatusError.InternalError(e.Message)).ConfigureAwait(false);
             }
-        });
+        }));
 
         _customResources = new CustomResources.CustomResourceManager(Catalog, Resources, openApi, Schemas, log);
         _background = _customResources.RunAsync(_stopping.Token);
@@ -148,7 +159,8 @@ public sealed class ApiServerHost : IAsyncDisposable
 
         var user = await AuthenticateAsync(ctx).ConfigureAwait(false) ?? throw StatusError.Unauthorized();
         var info = RequestInfo.Parse(ctx.Request.Method, path, ctx.Request.Query["watch"] is { Count: > 0 } w && (w.ToString() is "true" or "1"));
-        await AuthorizeAsync(user, info, ctx.RequestAborted).ConfigureAwait(false);
+        AuditContext.Of(ctx)?.Authenticated(user, info);
+        await AuthorizeAsync(ctx, user, info).ConfigureAwait(false);
         using var slot = Inflight.Enter(user, info.Verb, IsLongRunning(info, ctx));
         if (info.IsResourceRequest)
         {
@@ -181,7 +193,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         return null;
     }
 
-    private async Task AuthorizeAsync(UserInfo user, RequestInfo info, CancellationToken ct)
+    private async Task AuthorizeAsync(HttpContext ctx, UserInfo user, RequestInfo info)
     {
         var attributes = info.IsResourceRequest
             ? new AuthorizationAttributes
@@ -190,7 +202,8 @@ public sealed class ApiServerHost : IAsyncDisposable
                 ApiVersion = info.Version, Resource = info.Resource, Subresource = info.Subresource, Name = info.Name,
             }
             : new AuthorizationAttributes { User = user, Verb = info.Verb, Path = info.Path };
-        var decision = await Authorizer.AuthorizeAsync(attributes, ct).ConfigureAwait(false);
+        var decision = await Authorizer.AuthorizeAsync(attributes, ctx.RequestAborted).ConfigureAwait(false);
+        AuditContext.Of(ctx)?.Authorized(decision);
         if (!decision.Allowed) throw Forbidden.For(attributes, decision.Reason);
     }
 
@@ -319,6 +332,31 @@ public sealed class ApiServerHost : IAsyncDisposable
             try { await _app.StopAsync(cts.Token).ConfigureAwait(false); } catch (OperationCanceledException) { }
             await _app.DisposeAsync().ConfigureAwait(false);
         }
+        if (_audit != null) await _audit.DisposeAsync().ConfigureAwait(false);
         if (_store != null) await _store.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>The EncryptionConfiguration in use (<c>--encryption-provider-config</c>, default <c>&lt;data-dir&gt;/encryption-config.yaml</c>).</summary>
+    public string EncryptionConfigPath => _options.EncryptionProviderConfig ?? Path.Combine(_options.DataDir, EncryptionConfiguration.DefaultFileName);
+
+    /// <summary>
+    /// Re-reads the encryption configuration (on SIGHUP) and rewrites every covered value not yet under the
+    /// first key, e.g. after <c>anvil admin rotate-encryption-key</c> added one. Returns how many were rewritten.
+    /// A configuration that does not load is refused and the old one stays in use.
+    /// </summary>
+    public async Task<int> ReloadEncryptionConfigurationAsync(CancellationToken ct)
+    {
+        var store = _encrypting ?? throw new InvalidOperationException("the server is not started");
+        store.Reload(EncryptionConfiguration.Load(EncryptionConfigPath));
+        return await store.RewriteAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Makes a store file owner-only (0600), creating an empty one first when asked.</summary>
+    private static void OwnerOnly(string path, bool create)
+    {
+        const UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        if (create && !File.Exists(path))
+            using (new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = mode })) { }
+        if (File.Exists(path)) File.SetUnixFileMode(path, mode);
     }
 }

@@ -12,6 +12,7 @@ public static class Program
         return args[0] switch
         {
             "up" => await UpCommand.RunAsync(args[1..]).ConfigureAwait(false),
+            "admin" => await AdminCommand.RunAsync(args[1..]).ConfigureAwait(false),
             _ => Fail($"unknown command \"{args[0]}\"\n{Usage}"),
         };
     }
@@ -30,5 +31,16 @@ public static class Program
                   --data-dir DIR   state, keys and kubeconfigs (default /var/lib/anvil as root, else ~/.local/share/anvil)
                   --port N         HTTPS port (default 6443)
                   --bind ADDR      address to listen on (default 127.0.0.1)
+                  --audit-log-path PATH          audit log (default <data-dir>/audit.log; - for stdout)
+                  --audit-policy-file FILE       audit.k8s.io/v1 Policy (default: Metadata level for every request)
+                  --audit-log-maxsize MB         rotate the audit log at this size (default 100; 0: never)
+                  --audit-log-maxbackup N        rotated audit logs to keep (default 10; 0: all)
+                  --audit-log-maxage DAYS        days to keep rotated audit logs (default 30; 0: forever)
+                  --encryption-provider-config FILE
+                                   EncryptionConfiguration for data at rest (default <data-dir>/encryption-config.yaml,
+                                   created on first start: secrets encrypted with aescbc). SIGHUP re-reads it.
+          admin rotate-encryption-key [--data-dir DIR] [--encryption-provider-config FILE]
+                  add a new aescbc key first and re-encrypt every secret with it (old keys stay readable);
+                  a running server is told with SIGHUP and re-encrypts itself
         """;
 }

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Net;
 using System.Runtime.InteropServices;
 using Anvil.ApiServer;
+using Anvil.ApiServer.Certificates;
+using Anvil.ApiServer.Encryption;
 using Anvil.Client;
 using Anvil.Controllers;
 using Microsoft.Extensions.Logging;
@@ -13,11 +15,11 @@ internal static class UpCommand
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var dataDir = Environment.UserName == "root" || Environment.GetEnvironmentVariable("USER") == "root" || geteuid() == 0
-            ? "/var/lib/anvil"
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share", "anvil");
+        var dataDir = DataDirs.Default();
         var port = 6443;
         var bind = "127.0.0.1";
+        string? auditLogPath = null, auditPolicyFile = null, encryptionConfig = null;
+        int auditMaxSize = 100, auditMaxBackup = 10, auditMaxAge = 30;
         for (var i = 0; i < args.Length; i++)
         {
             var (flag, value) = SplitFlag(args, ref i);
@@ -34,6 +36,27 @@ internal static class UpCommand
                     if (!IPAddress.TryParse(value, out _)) return Program.Fail($"invalid --bind \"{value}\": must be an IP address");
                     bind = value!;
                     break;
+                case "--audit-log-path":
+                    if (string.IsNullOrEmpty(value)) return Program.Fail("--audit-log-path needs a value");
+                    auditLogPath = value == "-" ? "-" : Path.GetFullPath(value);
+                    break;
+                case "--audit-policy-file":
+                    if (string.IsNullOrEmpty(value)) return Program.Fail("--audit-policy-file needs a value");
+                    auditPolicyFile = Path.GetFullPath(value);
+                    break;
+                case "--audit-log-maxsize":
+                    if (!TryCount(value, out auditMaxSize)) return Program.Fail($"invalid --audit-log-maxsize \"{value}\": must be a number of megabytes (0: no rotation)");
+                    break;
+                case "--audit-log-maxbackup":
+                    if (!TryCount(value, out auditMaxBackup)) return Program.Fail($"invalid --audit-log-maxbackup \"{value}\": must be a number of files (0: keep all)");
+                    break;
+                case "--audit-log-maxage":
+                    if (!TryCount(value, out auditMaxAge)) return Program.Fail($"invalid --audit-log-maxage \"{value}\": must be a number of days (0: keep forever)");
+                    break;
+                case "--encryption-provider-config":
+                    if (string.IsNullOrEmpty(value)) return Program.Fail("--encryption-provider-config needs a value");
+                    encryptionConfig = Path.GetFullPath(value);
+                    break;
                 default:
                     return Program.Fail($"unknown flag \"{flag}\" for \"anvil up\"");
             }
@@ -44,10 +67,25 @@ internal static class UpCommand
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
         using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
 
-        await using var server = new ApiServerHost(new ApiServerOptions { DataDir = dataDir, Port = port, Bind = bind });
+        await using var server = new ApiServerHost(new ApiServerOptions
+        {
+            DataDir = dataDir,
+            Port = port,
+            Bind = bind,
+            AuditLogPath = auditLogPath,
+            AuditPolicyFile = auditPolicyFile,
+            AuditLogMaxSizeMB = auditMaxSize,
+            AuditLogMaxBackups = auditMaxBackup,
+            AuditLogMaxAgeDays = auditMaxAge,
+            EncryptionProviderConfig = encryptionConfig,
+        });
         try
         {
             await server.StartAsync(stop.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is FormatException or EncryptionException)
+        {
+            return Program.Fail(e.Message);
         }
         catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
         {
@@ -58,6 +96,15 @@ internal static class UpCommand
         var (cert, key) = server.Pki.IssueClientCertificate("system:kube-controller-manager", [], TimeSpan.FromDays(365));
         using var controllerClient = KubeClient.FromPem(new Uri(server.ServerUrl), server.Pki.CaPem, cert, key, "kube-controller-manager");
         var controllers = ControllerManager.RunAsync(controllerClient, logs, stop.Token);
+
+        // SIGHUP: re-read the encryption configuration and re-encrypt (anvil admin rotate-encryption-key sends it).
+        using var hup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c =>
+        {
+            c.Cancel = true;
+            _ = ReloadEncryptionAsync(server, stop.Token);
+        });
+        var pidFile = DataDirs.PidFile(dataDir);
+        FileModes.WritePrivate(pidFile, Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");
 
         Console.Out.WriteLine($"anvil: ready at {server.ServerUrl} (kubeconfig {server.AdminKubeconfigPath})");
         Console.Out.Flush();
@@ -71,6 +118,13 @@ internal static class UpCommand
         Console.Out.WriteLine("anvil: shutting down");
         try
         {
+            File.Delete(pidFile);
+        }
+        catch (IOException)
+        {
+        }
+        try
+        {
             await controllers.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         }
         catch (Exception e) when (e is TimeoutException or OperationCanceledException)
@@ -79,7 +133,30 @@ internal static class UpCommand
         return 0;
     }
 
-    private static (string Flag, string? Value) SplitFlag(string[] args, ref int i)
+    private static readonly SemaphoreSlim s_reload = new(1, 1);
+
+    private static async Task ReloadEncryptionAsync(ApiServerHost server, CancellationToken ct)
+    {
+        await s_reload.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            var n = await server.ReloadEncryptionConfigurationAsync(ct).ConfigureAwait(false);
+            Console.Out.WriteLine($"anvil: encryption configuration reloaded from {server.EncryptionConfigPath}; re-encrypted {n} stored values");
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Console.Error.WriteLine($"anvil: reloading the encryption configuration failed (the previous one stays in use): {e.Message}");
+        }
+        finally
+        {
+            s_reload.Release();
+        }
+    }
+
+    private static bool TryCount(string? value, out int n) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out n);
+
+    internal static (string Flag, string? Value) SplitFlag(string[] args, ref int i)
     {
         var arg = args[i];
         var eq = arg.IndexOf('=');
@@ -87,7 +164,4 @@ internal static class UpCommand
         var value = i + 1 < args.Length ? args[++i] : null;
         return (arg, value);
     }
-
-    [DllImport("libc", SetLastError = false)]
-    private static extern uint geteuid();
 }

@@ -13,8 +13,12 @@ public static class RequestBody
     /// <summary>kube-apiserver's default limit for a request body (3 MiB).</summary>
     public const int MaxBytes = 3 * 1024 * 1024;
 
+    private static readonly object CapturedKey = new();
+
+    /// <summary>Reads the body once; later calls (and the audit log, through <see cref="Captured"/>) get the same bytes.</summary>
     public static async Task<byte[]> ReadAsync(HttpRequest request, CancellationToken ct)
     {
+        if (Captured(request.HttpContext) is { } read) return read;
         if (request.ContentLength > MaxBytes) throw TooLarge();
         using var ms = new MemoryStream();
         var buffer = new byte[81920];
@@ -25,8 +29,13 @@ public static class RequestBody
             if (ms.Length + n > MaxBytes) throw TooLarge();
             ms.Write(buffer, 0, n);
         }
-        return ms.ToArray();
+        var body = ms.ToArray();
+        request.HttpContext.Items[CapturedKey] = body;
+        return body;
     }
+
+    /// <summary>The body as <see cref="ReadAsync"/> read it, or null when the handler did not read it.</summary>
+    public static byte[]? Captured(HttpContext ctx) => ctx.Items.TryGetValue(CapturedKey, out var b) ? b as byte[] : null;
 
     private static StatusError TooLarge() => StatusError.RequestEntityTooLarge($"Request entity too large: limit is {MaxBytes}");
 
