@@ -36,10 +36,14 @@ public sealed class TokenReviewHandler(ITokenAuthenticator tokens, IReadOnlyList
             status["user"] = new JsonObject();
         }
         if (result.Error.Length > 0) status["error"] = result.Error;
-        review["kind"] = "TokenReview";
-        review["apiVersion"] = request.Resource.ApiVersion;
-        if (review["metadata"] is not JsonObject) review["metadata"] = new JsonObject { ["creationTimestamp"] = null };
-        review["status"] = status;
-        return review;
+        // Re-encoded as the typed object: kind, apiVersion, metadata, spec, status.
+        return new JsonObject
+        {
+            ["kind"] = "TokenReview",
+            ["apiVersion"] = request.Resource.ApiVersion,
+            ["metadata"] = review["metadata"] is JsonObject m ? m.DeepClone() : new JsonObject { ["creationTimestamp"] = null },
+            ["spec"] = spec?.DeepClone() ?? new JsonObject(),
+            ["status"] = status,
+        };
     }
 }
