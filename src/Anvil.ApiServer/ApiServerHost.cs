@@ -82,6 +82,9 @@ public sealed class ApiServerHost : IAsyncDisposable
         var discovery = new DiscoveryDocuments(Catalog);
         // Authentication: every configured way in order; the first that recognises a credential decides.
         Authenticators.Add(new CertificateAuthenticator(new ClientCertificateAuthenticator(Pki)));
+        var tokenIssuer = new ServiceAccountTokenIssuer(ServiceAccountSigningKey.LoadOrCreate(Path.Combine(_options.DataDir, "pki")), time);
+        var bearerTokens = new BearerTokenAuthenticator([new ServiceAccountTokenAuthenticator(tokenIssuer, Catalog, Resources)]);
+        Authenticators.Add(bearerTokens);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -110,6 +113,9 @@ public sealed class ApiServerHost : IAsyncDisposable
         _audit = AuditRecorder.FromOptions(_options, log);
         var audit = _audit;
         var handler = new ApiHandler(Catalog, Resources, Schemas, fieldManagers, time, log);
+        handler.Subresources.Add("", "serviceaccounts", "token", new TokenRequestHandler(tokenIssuer, Catalog, Resources));
+        handler.VirtualCreates.Add("authentication.k8s.io", "tokenreviews", new TokenReviewHandler(bearerTokens, tokenIssuer.ApiAudiences));
+        handler.VirtualCreates.Add("authentication.k8s.io", "selfsubjectreviews", new SelfSubjectReviewHandler(time));
         var serverAddress = $"{_options.Bind}:{_options.Port}";
 
         // The audit recorder wraps the whole request, error answers included, to log the final status.
@@ -158,6 +164,9 @@ public sealed class ApiServerHost : IAsyncDisposable
         }
 
         var user = await AuthenticateAsync(ctx).ConfigureAwait(false) ?? throw StatusError.Unauthorized();
+        // Impersonation runs between authentication and authorization; null when it already answered.
+        if (await Impersonation.ApplyAsync(ctx, user, Authorizer, ctx.RequestAborted).ConfigureAwait(false) is not { } actingAs) return;
+        user = actingAs;
         var info = RequestInfo.Parse(ctx.Request.Method, path, ctx.Request.Query["watch"] is { Count: > 0 } w && (w.ToString() is "true" or "1"));
         AuditContext.Of(ctx)?.Authenticated(user, info);
         await AuthorizeAsync(ctx, user, info).ConfigureAwait(false);

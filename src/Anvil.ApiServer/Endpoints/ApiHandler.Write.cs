@@ -29,9 +29,6 @@ public sealed partial class ApiHandler
         await WriteSingleAsync(ctx, def, created, format, 201).ConfigureAwait(false);
     }
 
-    private Task CreateSubresourceAsync(HttpContext ctx, ResourceDefinition def, string ns, RequestInfo info, UserInfo user, byte[] body, OutputFormat format, CancellationToken ct) =>
-        throw StatusError.MethodNotSupported(def.GroupResource, $"POST {info.Subresource}");
-
     /// <summary>Decodes a body for <paramref name="def"/>: media type, apiVersion/kind agreement, field validation.</summary>
     private JsonObject DecodeFor(HttpContext ctx, ResourceDefinition def, byte[] body, WriteOptions options)
     {

@@ -51,6 +51,11 @@ public sealed partial class ApiHandler
         }
         var ns = def.Namespaced ? info.Namespace : "";
         var ct = ctx.RequestAborted;
+        if (VirtualCreates.Find(def.Group, def.Resource) is { } virtualCreate)
+        {
+            await HandleVirtualCreateAsync(ctx, virtualCreate, def, ns, info, user, ct).ConfigureAwait(false);
+            return;
+        }
         switch (info.Verb)
         {
             case "get":

@@ -12,6 +12,7 @@ public static class BuiltinResources
 
     private static readonly string[] All = ["all"];
     private static readonly string[] Status = ["status"];
+    private static readonly string[] Create = ["create"];
 
     private static readonly Spec[] Specs =
     [
@@ -29,6 +30,8 @@ public static class BuiltinResources
         new("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", true, ["pvc"], null, Status),
         new("apps", "v1", "deployments", "Deployment", true, ["deploy"], All, ["status", "scale"]),
         new("apps", "v1", "replicasets", "ReplicaSet", true, ["rs"], All, ["status", "scale"]),
+        new("authentication.k8s.io", "v1", "selfsubjectreviews", "SelfSubjectReview", false, Verbs: Create),
+        new("authentication.k8s.io", "v1", "tokenreviews", "TokenReview", false, Verbs: Create),
         new("batch", "v1", "jobs", "Job", true, null, All, Status),
         new("batch", "v1", "cronjobs", "CronJob", true, ["cj"], All, Status),
         new("networking.k8s.io", "v1", "ingresses", "Ingress", true, ["ing"], null, Status),
