@@ -31,7 +31,7 @@ public static class BuiltinResources
         new("apps", "v1", "replicasets", "ReplicaSet", true, ["rs"], All, ["status", "scale"]),
         new("batch", "v1", "jobs", "Job", true, null, All, Status),
         new("batch", "v1", "cronjobs", "CronJob", true, ["cj"], All, Status),
-        new("certificates.k8s.io", "v1", "certificatesigningrequests", "CertificateSigningRequest", false, ["csr"], null, ["status", "approval"]),
+        new("certificates.k8s.io", "v1", "certificatesigningrequests", "CertificateSigningRequest", false, ["csr"], null, ["approval", "status"]),
         new("networking.k8s.io", "v1", "ingresses", "Ingress", true, ["ing"], null, Status),
         new("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", true, ["netpol"]),
         new("rbac.authorization.k8s.io", "v1", "roles", "Role", true),
