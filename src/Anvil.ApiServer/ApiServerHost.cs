@@ -76,6 +76,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         var time = TimeProvider.System;
         Resources = new ResourceStore(_store, new AdmissionChain([
             new NamespaceLifecycle(() => Resources, () => Catalog.Find("", "v1", "namespaces")!),
+            new CertificateApproval(() => Authorizer), new CertificateSigning(() => Authorizer), new CertificateSubjectRestriction(),
         ]), time);
         var fieldManagers = new FieldManagers(time);
         Resources.ManagedFields = fieldManagers;
@@ -141,6 +142,7 @@ public sealed class ApiServerHost : IAsyncDisposable
 
         _customResources = new CustomResources.CustomResourceManager(Catalog, Resources, openApi, Schemas, log);
         _background = _customResources.RunAsync(_stopping.Token);
+        _background = Task.WhenAll(_background, new CsrSigningController(Catalog, Resources, Pki, log).RunAsync(_stopping.Token));
         await _customResources.Synced.WaitAsync(ct).ConfigureAwait(false);
 
         await _app.StartAsync(ct).ConfigureAwait(false);

@@ -117,6 +117,21 @@ public sealed class ClusterPki
         return req.Create(ca.SubjectName, generator, now.AddMinutes(-5), notAfter, serial);
     }
 
+    /// <summary>
+    /// Signs a certificate a signer prepared (subject, the requester's public key, extensions) with the cluster
+    /// CA: a random 128-bit serial, the CA's key identifier, and <paramref name="notAfter"/> capped at the CA's own.
+    /// </summary>
+    public X509Certificate2 Sign(CertificateRequest request, DateTimeOffset notBefore, DateTimeOffset notAfter)
+    {
+        if (notAfter > Ca.NotAfter) notAfter = Ca.NotAfter;
+        if (notBefore >= Ca.NotAfter) throw new CryptographicException($"the signer has expired: NotAfter={Ca.NotAfter.ToUniversalTime():yyyy-MM-dd HH:mm:ss} +0000 UTC");
+        var serial = new byte[16];
+        RandomNumberGenerator.Fill(serial);
+        serial[0] &= 0x7f;
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Ca, true, false));
+        return request.Create(Ca.SubjectName, X509SignatureGenerator.CreateForECDsa(_caKey), notBefore, notAfter, serial);
+    }
+
     /// <summary>Issues a client certificate for a user (CN) in groups (O), with a new key. Returns PEM texts.</summary>
     public (string CertificatePem, string KeyPem) IssueClientCertificate(string user, IEnumerable<string> groups, TimeSpan lifetime)
     {

@@ -18,6 +18,7 @@ public sealed partial class ApiHandler
         {
             case "":
             case "status":
+            case "approval":
                 break;
             case "scale":
                 obj = Scale.FromObject(def, obj);

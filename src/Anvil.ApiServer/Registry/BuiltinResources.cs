@@ -34,6 +34,7 @@ public static class BuiltinResources
         new("authentication.k8s.io", "v1", "tokenreviews", "TokenReview", false, Verbs: Create),
         new("batch", "v1", "jobs", "Job", true, null, All, Status),
         new("batch", "v1", "cronjobs", "CronJob", true, ["cj"], All, Status),
+        new("certificates.k8s.io", "v1", "certificatesigningrequests", "CertificateSigningRequest", false, ["csr"], null, ["approval", "status"]),
         new("networking.k8s.io", "v1", "ingresses", "Ingress", true, ["ing"], null, Status),
         new("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", true, ["netpol"]),
         new("rbac.authorization.k8s.io", "v1", "roles", "Role", true),
@@ -91,6 +92,7 @@ public static class BuiltinResources
         "ephemeralcontainers" => new(name, s.Group, s.Version, s.Kind, ["get", "patch", "update"]),
         "proxy" => new(name, "", "v1", s.Kind == "Node" ? "NodeProxyOptions" : "ServiceProxyOptions", ["create", "delete", "get", "patch", "update"]),
         "finalize" => new(name, s.Group, s.Version, s.Kind, ["update"]),
+        "approval" => new(name, s.Group, s.Version, s.Kind, ["get", "patch", "update"]),
         "token" => new(name, "authentication.k8s.io", "v1", "TokenRequest", ["create"]),
         _ => throw new ArgumentException($"unknown subresource {name}"),
     };

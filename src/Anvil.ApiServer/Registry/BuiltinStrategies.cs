@@ -1,6 +1,7 @@
 using Anvil.ApiServer.Registry.ApiExtensions;
 using Anvil.ApiServer.Registry.Apps;
 using Anvil.ApiServer.Registry.Batch;
+using Anvil.ApiServer.Registry.Certificates;
 using Anvil.ApiServer.Registry.Coordination;
 using Anvil.ApiServer.Registry.Core;
 using Anvil.ApiServer.Registry.Networking;
@@ -49,6 +50,7 @@ public static class BuiltinStrategies
         [("apps", "StatefulSet")] = StatefulSetStrategy.Instance,
         [("batch", "Job")] = JobStrategy.Instance,
         [("batch", "CronJob")] = CronJobStrategy.Instance,
+        [("certificates.k8s.io", "CertificateSigningRequest")] = CertificateSigningRequestStrategy.Instance,
     };
 
     static readonly Dictionary<(string Group, string Kind), StatusStrategy> StatusByKind =

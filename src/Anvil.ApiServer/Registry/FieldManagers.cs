@@ -18,7 +18,8 @@ public sealed class FieldManagers(TimeProvider time) : IManagedFieldsHook
         {
             var (d, sub) = key;
             // The main resource never owns status; /status owns nothing but status (and metadata).
-            IEnumerable<string> reset = sub == "status" ? ["spec"] : d.Strategy.ResetFields;
+            IEnumerable<string> reset = sub.Length > 0 && d.Strategy.ForSubresource(sub) is { } own ? own.ResetFields
+                : sub == "status" ? ["spec"] : d.Strategy.ResetFields;
             return new FieldManager(d.Gvk, d.Schema ?? SchemaNode.AnyValue, reset, sub);
         });
 

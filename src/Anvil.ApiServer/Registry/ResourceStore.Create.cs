@@ -28,7 +28,7 @@ public sealed partial class ResourceStore
         if (ObjectMeta.Name(obj).Length == 0 && ObjectMeta.GenerateName(obj).Length > 0)
             meta["name"] = ObjectMeta.GenerateName(obj) + RandomSuffix();
 
-        def.Strategy.PrepareForCreate(obj);
+        def.Strategy.PrepareForCreate(obj, options.User);
         if (def.Group.Length == 0 && def.Resource == "services" && !options.DryRun)
             await _services.AllocateAsync(this, def, obj, ct).ConfigureAwait(false);
         var errors = MetaValidation.ValidateForCreate(def, obj);

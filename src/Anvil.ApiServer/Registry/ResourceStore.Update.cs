@@ -175,6 +175,7 @@ public sealed partial class ResourceStore
 
     private static ResourceStrategy StrategyFor(ResourceDefinition def, string subresource) => subresource switch
     {
+        _ when subresource.Length > 0 && def.Strategy.ForSubresource(subresource) is { } own => own,
         "status" => new StatusStrategy(def.Strategy),
         "finalize" => new FinalizeSubresourceStrategy(def.Strategy),
         _ => def.Strategy,

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Anvil.ApiServer.Authentication;
 using Anvil.Machinery.Validation;
 
 namespace Anvil.ApiServer.Registry;
@@ -26,6 +27,18 @@ public class ResourceStrategy
     {
         if (HasStatus) obj.Remove("status");
     }
+
+    /// <summary>
+    /// <see cref="PrepareForCreate(JsonObject)"/> with the requesting user, for kinds that record who asked
+    /// (a CertificateSigningRequest's spec.username). The store calls this one. May mutate.
+    /// </summary>
+    public virtual void PrepareForCreate(JsonObject obj, UserInfo user) => PrepareForCreate(obj);
+
+    /// <summary>
+    /// A strategy of the kind's own for writes through <paramref name="subresource"/> (e.g. a CSR's
+    /// <c>approval</c>); null leaves the store's default for that subresource.
+    /// </summary>
+    public virtual ResourceStrategy? ForSubresource(string subresource) => null;
 
     /// <summary>Validates a new object's kind-specific fields (not ObjectMeta, which the store checks). Must not mutate.</summary>
     public virtual IEnumerable<FieldError> Validate(JsonObject obj) => [];
