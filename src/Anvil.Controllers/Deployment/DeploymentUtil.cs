@@ -387,10 +387,12 @@ public static class DeploymentUtil
 
     public static int ProgressDeadlineSeconds(JsonObject d) => (int?)d["spec"]?["progressDeadlineSeconds"] ?? 600;
 
+    // Counts are int32 and observedGeneration int64 upstream; readers cast accordingly.
     private static void PutInt(JsonObject status, string field, long value)
     {
-        if (value != 0) status[field] = value;
-        else status.Remove(field);
+        if (value == 0) status.Remove(field);
+        else if (field == "observedGeneration") status[field] = value;
+        else status[field] = (int)value;
     }
 
     /// <summary>The status observed from the ReplicaSets (calculateStatus), with the Available condition.</summary>
