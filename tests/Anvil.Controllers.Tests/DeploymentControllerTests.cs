@@ -200,4 +200,23 @@ public sealed class DeploymentControllerTests(ControlPlane plane)
         var left = await ControlPlane.EventuallyAsync("two replica sets left", async () => await ReplicaSetsAsync(ns) is { Count: 2 } l ? l : null, () => DescribeAsync(ns));
         Assert.Equal(["2", "3"], left.Select(r => Annotation(r, RevisionAnnotation)).Order());
     }
+
+    [Fact]
+    public async Task NoProgress_PastDeadline_ProgressDeadlineExceeded()
+    {
+        var ns = await plane.NamespaceAsync("deploy-deadline");
+        var d = Deployment("web", 1);
+        d["spec"]!["progressDeadlineSeconds"] = 1;
+        await plane.Client.CreateAsync(Workloads.Deployments, ns, d);
+
+        // No kubelet: the pod never becomes ready, so the rollout stops progressing.
+        var stuck = await ControlPlane.EventuallyAsync("timed out", async () =>
+            await GetAsync(ns, "web") is { } x && (string?)GetCondition(x["status"] as JsonObject, "Progressing")?["reason"] == TimedOutReason ? x : null,
+            () => DescribeAsync(ns));
+        var c = GetCondition(stuck["status"] as JsonObject, "Progressing")!;
+        var rs = Assert.Single(await ReplicaSetsAsync(ns));
+        Assert.Equal(("False", $"ReplicaSet \"{ObjectMeta.Name(rs)}\" has timed out progressing."), ((string?)c["status"], (string?)c["message"]));
+        Assert.Equal(("False", MinimumReplicasUnavailable), ((string?)GetCondition(stuck["status"] as JsonObject, "Available")!["status"],
+            (string?)GetCondition(stuck["status"] as JsonObject, "Available")!["reason"]));
+    }
 }

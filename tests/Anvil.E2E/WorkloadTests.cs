@@ -156,4 +156,31 @@ public sealed class WorkloadTests(AnvilServer server) : E2ETest(server), IClassF
             return (r.ExitCode == 0 && r.Stdout.Split(' ').Length == 2 && r.Stdout.EndsWith(":8080", StringComparison.Ordinal), r.ToString());
         });
     }
+
+    [Fact]
+    public async Task RolloutStatus_ProgressDeadlineExceeded_Fails()
+    {
+        var ns = await NamespaceAsync("workload-deadline");
+        await CreateAsync(ns, """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: web}
+            spec:
+              replicas: 1
+              progressDeadlineSeconds: 1
+              selector: {matchLabels: {app: web}}
+              template:
+                metadata: {labels: {app: web}}
+                spec: {containers: [{name: busybox, image: busybox}]}
+            """);
+
+        // No node agent and no simulated readiness: the rollout cannot progress.
+        await EventuallyAsync("deadline exceeded", async () =>
+        {
+            var r = await K("get", "deploy", "web", "-n", ns, "-o", "jsonpath={.status.conditions[?(@.type==\"Progressing\")].reason}");
+            return (r.Stdout == "ProgressDeadlineExceeded", r.ToString());
+        });
+        var status = (await K("rollout", "status", "deployment/web", "-n", ns, "--timeout=20s")).Failed();
+        Assert.Equal("error: deployment \"web\" exceeded its progress deadline\n", status.Stderr);
+    }
 }

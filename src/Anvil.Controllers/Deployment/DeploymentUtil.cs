@@ -417,7 +417,7 @@ public static class DeploymentUtil
 
     /// <summary>Every replica updated and available, and the spec observed.</summary>
     public static bool DeploymentComplete(JsonObject d, JsonObject status) =>
-        (int?)status["updatedReplicas"] is var u && (u ?? 0) == Replicas(d)
+        ((int?)status["updatedReplicas"] ?? 0) == Replicas(d)
         && ((int?)status["replicas"] ?? 0) == Replicas(d)
         && ((int?)status["availableReplicas"] ?? 0) == Replicas(d)
         && ((long?)status["observedGeneration"] ?? 0) >= Generation(d);
