@@ -1,6 +1,9 @@
 using Anvil.Client;
+using Anvil.Controllers.Deployment;
+using Anvil.Controllers.Endpoints;
 using Anvil.Controllers.GarbageCollector;
 using Anvil.Controllers.Namespace;
+using Anvil.Controllers.ReplicaSet;
 using Microsoft.Extensions.Logging;
 
 namespace Anvil.Controllers;
@@ -12,8 +15,14 @@ public static class ControllerManager
     {
         var namespaces = new NamespaceController(client, logs.CreateLogger("namespace-controller"));
         var gc = new GarbageCollector.GarbageCollector(client, logs.CreateLogger("garbage-collector"));
+        var replicaSets = new ReplicaSetController(client, logs.CreateLogger("replicaset-controller"));
+        var deployments = new DeploymentController(client, logs.CreateLogger("deployment-controller"));
+        var endpoints = new EndpointsController(client, logs.CreateLogger("endpoint-controller"));
         return Task.WhenAll(
             namespaces.RunAsync(2, ct),
-            gc.StartAsync(2, ct));
+            gc.StartAsync(2, ct),
+            replicaSets.RunAsync(2, ct),
+            deployments.RunAsync(2, ct),
+            endpoints.RunAsync(2, ct));
     }
 }
