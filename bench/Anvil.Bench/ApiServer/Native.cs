@@ -1,0 +1,11 @@
+using System.Runtime.InteropServices;
+
+namespace Anvil.Bench.ApiServer;
+
+internal static class Native
+{
+    public const int SIGTERM = 15;
+
+    [DllImport("libc", SetLastError = true)]
+    public static extern int kill(int pid, int signal);
+}
