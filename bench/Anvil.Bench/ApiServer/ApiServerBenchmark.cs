@@ -21,9 +21,11 @@ internal sealed class ApiServerBenchmark(BenchOptions options)
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly BenchResults _results = new() { Options = options };
     private byte[]? _sample;
+    private CancellationToken _cancel;
 
     public async Task RunAsync(CancellationToken ct)
     {
+        _cancel = ct;
         var root = Path.Combine(Path.GetTempPath(), $"anvil-bench-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}");
         Directory.CreateDirectory(root);
         Log($"temp dir {root}; objects {options.Objects}; timed phases {options.PhaseTime.TotalSeconds:0} s or {options.MaxOpsPerPhase} ops; {(options.Http1 ? "HTTP/1.1" : "HTTP/2")}");
@@ -34,7 +36,8 @@ internal sealed class ApiServerBenchmark(BenchOptions options)
             {
                 // The same bytes the API returned for a preloaded object (about what the store holds).
                 var value = _sample ?? ConfigMaps.Create(ConfigMaps.PreloadName(0));
-                var baseline = new SqliteBaseline(Path.Combine(root, "sqlite"), value, options.Objects, options.PhaseTime, options.Concurrency);
+                var baseline = new SqliteBaseline(Path.Combine(root, "sqlite"), value, options.Objects, options.PhaseTime,
+                    options.Quick ? TimeSpan.FromSeconds(1) : options.PhaseTime, options.Concurrency);
                 _results.Baseline = baseline;
                 return Task.Run(baseline.Run, ct);
             }).ConfigureAwait(false);
@@ -148,6 +151,17 @@ internal sealed class ApiServerBenchmark(BenchOptions options)
                 }, ct).ConfigureAwait(false);
             }
 
+            var layers = new LayerProbe(server, _sample ?? ConfigMaps.Create("x"), options);
+            _results.Layers = layers;
+            await PhaseAsync("layers below HTTP: creates through IStore and ResourceStore", async () =>
+            {
+                await layers.CreateNamespaceAsync(ct).ConfigureAwait(false);
+                var time = options.Quick ? TimeSpan.FromSeconds(1) : options.PhaseTime;
+                await layers.RunCreatesAsync(1, time, ct).ConfigureAwait(false);
+                await layers.RunCreatesAsync(clients.Length, time, ct).ConfigureAwait(false);
+                foreach (var s in layers.Creates) Log($"  {s.Name} x{s.Clients}: {s.Throughput:0} /s, p50 {s.P50Ms:0.00} ms, p99 {s.P99Ms:0.00} ms, {s.Errors} errors{(s.FirstError != null ? ": " + s.FirstError : "")}");
+            }).ConfigureAwait(false);
+
             var lists = new ListProbe(admin, ListNs, options.ListRuns, TimeSpan.FromSeconds(options.Quick ? 10 : 40));
             foreach (var (name, accept, page, items) in new[]
             {
@@ -163,6 +177,12 @@ internal sealed class ApiServerBenchmark(BenchOptions options)
                     Log($"  median {figures.Stats.P50Ms:0.0} ms, {figures.Items} items, {figures.Bytes / 1048576.0:0.0} MB");
                 }).ConfigureAwait(false);
             }
+
+            await PhaseAsync("layers below HTTP: list", async () =>
+            {
+                await layers.RunListsAsync(ListNs, options.ListRuns, ct).ConfigureAwait(false);
+                foreach (var s in layers.Lists) Log($"  {s.Name}: median {s.P50Ms:0.0} ms");
+            }).ConfigureAwait(false);
 
             await PhaseAsync($"watch delivery ({options.WatchRate} creates/s for {options.PhaseTime.TotalSeconds:0} s)", async () =>
             {
@@ -199,11 +219,7 @@ internal sealed class ApiServerBenchmark(BenchOptions options)
         {
             await phase().ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
-        {
-            throw;
-        }
-        catch (Exception e)
+        catch (Exception e) when (!(e is OperationCanceledException && _cancel.IsCancellationRequested))
         {
             var message = $"{name}: {e.GetType().Name}: {e.Message}";
             _results.Failures.Add(message);

@@ -51,7 +51,7 @@ internal sealed class BenchClient : IDisposable
 
     public async Task<byte[]> SendAsync(HttpMethod method, string path, byte[]? body, string accept, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(method, path);
+        using var request = NewRequest(method, path);
         if (body != null)
         {
             request.Content = new ByteArrayContent(body);
@@ -68,6 +68,13 @@ internal sealed class BenchClient : IDisposable
         }
         return bytes;
     }
+
+    /// <summary>A request with this client's HTTP version (a plain HttpRequestMessage would be HTTP/1.1).</summary>
+    public HttpRequestMessage NewRequest(HttpMethod method, string path) => new(method, path)
+    {
+        Version = _http.DefaultRequestVersion,
+        VersionPolicy = _http.DefaultVersionPolicy,
+    };
 
     public Task<byte[]> GetAsync(string path, CancellationToken ct, string accept = "application/json") =>
         SendAsync(HttpMethod.Get, path, null, accept, ct);

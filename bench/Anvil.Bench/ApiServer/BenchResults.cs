@@ -13,6 +13,7 @@ internal sealed class BenchResults
     public OpStats? Preload { get; set; }
     public List<OpStats> Ops { get; } = [];
     public List<ListFigures> Lists { get; } = [];
+    public LayerProbe? Layers { get; set; }
     public WatchProbe? Watch { get; set; }
     public SqliteBaseline? Baseline { get; set; }
     public MemoryFigures? MemoryIdle { get; set; }

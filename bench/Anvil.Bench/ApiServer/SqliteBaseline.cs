@@ -7,9 +7,18 @@ namespace Anvil.Bench.ApiServer;
 /// The baseline: raw SQLite on the same file system with the store's durability settings (WAL,
 /// synchronous=FULL), one row per transaction, no batching, no JSON, no HTTP. Keys look like the store's.
 /// </summary>
-internal sealed class SqliteBaseline(string directory, byte[] value, int rows, TimeSpan phaseTime, int concurrency)
+internal sealed class SqliteBaseline(string directory, byte[] value, int rows, TimeSpan phaseTime, TimeSpan readTime, int concurrency)
 {
+    /// <summary>How long the busy probe holds the write lock.</summary>
+    public const int BusyHoldMs = 20;
+
     private static int s_initialized;
+
+    /// <summary>How long a writer waited for a lock held <see cref="BusyHoldMs"/> ms (-1 if not measured).</summary>
+    public double BusyWaitMs { get; private set; } = -1;
+
+    /// <summary>What <c>sqlite3_sleep(1)</c> reports it slept: 1000 when SQLite was built without usleep.</summary>
+    public int SleepOneMs { get; private set; } = -1;
 
     public OpStats Insert1 { get; private set; } = null!;
     public OpStats InsertN { get; private set; } = null!;
@@ -29,8 +38,42 @@ internal sealed class SqliteBaseline(string directory, byte[] value, int rows, T
         InsertN = ThreadRunner.Run("raw sqlite insert", concurrency, rows, phaseTime, _ => Inserter(multi));
         var stored = Insert1.Ops;
         if (stored == 0) throw new InvalidOperationException($"raw sqlite insert stored nothing: {Insert1.FirstError}");
-        Read1 = ThreadRunner.Run("raw sqlite get by key", 1, 1_000_000, phaseTime, _ => Reader(single, stored));
-        ReadN = ThreadRunner.Run("raw sqlite get by key", concurrency, 1_000_000, phaseTime, _ => Reader(single, stored));
+        Read1 = ThreadRunner.Run("raw sqlite get by key", 1, 1_000_000, readTime, _ => Reader(single, stored));
+        ReadN = ThreadRunner.Run("raw sqlite get by key", concurrency, 1_000_000, readTime, _ => Reader(single, stored));
+        BusyWaitMs = MeasureBusyWait(multi);
+        SleepOneMs = SQLitePCL.raw.sqlite3_sleep(1);
+    }
+
+    /// <summary>
+    /// One connection holds the write lock for <see cref="BusyHoldMs"/> ms; another inserts meanwhile. SQLite's
+    /// busy handler sleeps in steps of 1-100 ms when built with usleep, else in whole seconds.
+    /// </summary>
+    private static double MeasureBusyWait(string path)
+    {
+        using var holder = Open(path);
+        using var waiter = Open(path);
+        using (var begin = holder.CreateCommand())
+        {
+            begin.CommandText = "BEGIN IMMEDIATE; INSERT INTO kv(name, value) VALUES('busy-holder', x'00');";
+            begin.ExecuteNonQuery();
+        }
+        var release = Task.Run(async () =>
+        {
+            await Task.Delay(BusyHoldMs).ConfigureAwait(false);
+            using var commit = holder.CreateCommand();
+            commit.CommandText = "COMMIT";
+            commit.ExecuteNonQuery();
+        });
+        Thread.Sleep(2);
+        var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+        using (var insert = waiter.CreateCommand())
+        {
+            insert.CommandText = "INSERT INTO kv(name, value) VALUES('busy-waiter', x'00')";
+            insert.ExecuteNonQuery();
+        }
+        var waited = System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+        release.GetAwaiter().GetResult();
+        return waited;
     }
 
     private static string Key(int i) => "/registry/configmaps/bench-list/" + ConfigMaps.PreloadName(i);
@@ -60,7 +103,7 @@ internal sealed class SqliteBaseline(string directory, byte[] value, int rows, T
     }
 
     /// <summary>One INSERT per operation in autocommit mode: one transaction, one WAL fsync per row.</summary>
-    private (Action<int>, IDisposable) Inserter(string path)
+    private ThreadWork Inserter(string path)
     {
         var connection = Open(path);
         var insert = connection.CreateCommand();
@@ -68,15 +111,15 @@ internal sealed class SqliteBaseline(string directory, byte[] value, int rows, T
         var name = insert.Parameters.Add("$name", SqliteType.Text);
         var blob = insert.Parameters.Add("$value", SqliteType.Blob);
         insert.Prepare();
-        return (i =>
+        return new ThreadWork(i =>
         {
             name.Value = Key(i);
             blob.Value = value;
             insert.ExecuteNonQuery();
-        }, new Owner(insert, connection));
+        }, new Owner(insert, connection), () => SQLitePCL.raw.sqlite3_interrupt(connection.Handle));
     }
 
-    private static (Action<int>, IDisposable) Reader(string path, int stored)
+    private static ThreadWork Reader(string path, int stored)
     {
         var connection = Open(path);
         var select = connection.CreateCommand();
@@ -84,14 +127,14 @@ internal sealed class SqliteBaseline(string directory, byte[] value, int rows, T
         var name = select.Parameters.Add("$name", SqliteType.Text);
         select.Prepare();
         var random = new Random();
-        return (_ =>
+        return new ThreadWork(_ =>
         {
             name.Value = Key(random.Next(stored));
             using var reader = select.ExecuteReader();
             if (!reader.Read()) throw new InvalidOperationException($"row {name.Value} missing");
             var bytes = (byte[])reader.GetValue(0);
             if (bytes.Length != 0 && bytes.Length < 16) throw new InvalidOperationException("short row");
-        }, new Owner(select, connection));
+        }, new Owner(select, connection), () => SQLitePCL.raw.sqlite3_interrupt(connection.Handle));
     }
 
     private sealed class Owner(params IDisposable[] items) : IDisposable

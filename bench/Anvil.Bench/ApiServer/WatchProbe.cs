@@ -21,6 +21,12 @@ internal sealed class WatchProbe(BenchClient watcher, BenchClient writer, string
     public OpStats ReturnToReceive { get; private set; } = null!;
     public string? Error { get; private set; }
 
+    /// <summary>Time from the first create to the watch response headers (sent with the first event).</summary>
+    public double HeadersAfterFirstCreateMs => HeadersAt > 0 ? Ms(HeadersAt - _firstSent) : double.NaN;
+
+    private long HeadersAt { get; set; }
+    private long _firstSent;
+
     public async Task RunAsync(CancellationToken ct)
     {
         var count = Math.Max(1, (int)(rate * duration.TotalSeconds));
@@ -31,15 +37,19 @@ internal sealed class WatchProbe(BenchClient watcher, BenchClient writer, string
         var received = new ConcurrentDictionary<string, (long Received, long Sent)>();
         var returned = new ConcurrentDictionary<string, long>();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        using var request = new HttpRequestMessage(HttpMethod.Get,
+        using var request = watcher.NewRequest(HttpMethod.Get,
             ConfigMaps.CollectionPath(ns) + $"?watch=true&allowWatchBookmarks=true&timeoutSeconds=300&resourceVersion={rv}");
         request.Headers.TryAddWithoutValidation("Accept", "application/json");
-        using var response = await watcher.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, stop.Token).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode) throw new HttpRequestException($"watch: HTTP {(int)response.StatusCode}");
-        var stream = await response.Content.ReadAsStreamAsync(stop.Token).ConfigureAwait(false);
+        // The server sends the response headers with the first event (not when the watch starts), so the
+        // request cannot be awaited before creating; resourceVersion makes sure no event is missed meanwhile.
+        var opened = watcher.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, stop.Token);
         var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var reader = Task.Run(async () =>
         {
+            using var response = await opened.ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode) throw new HttpRequestException($"watch: HTTP {(int)response.StatusCode}");
+            HeadersAt = Stopwatch.GetTimestamp();
+            var stream = await response.Content.ReadAsStreamAsync(stop.Token).ConfigureAwait(false);
             using var lines = new StreamReader(stream, Encoding.UTF8);
             while (true)
             {
@@ -57,6 +67,9 @@ internal sealed class WatchProbe(BenchClient watcher, BenchClient writer, string
                 if (received.Count >= count) all.TrySetResult();
             }
         }, CancellationToken.None);
+        // Give the server time to register the watch so that events take the live path, not the replay.
+        await Task.Delay(TimeSpan.FromMilliseconds(500), ct).ConfigureAwait(false);
+        _firstSent = Stopwatch.GetTimestamp();
 
         var interval = Stopwatch.Frequency / rate;
         var start = Stopwatch.GetTimestamp();
@@ -77,6 +90,7 @@ internal sealed class WatchProbe(BenchClient watcher, BenchClient writer, string
             // Bounded wait for the stragglers.
             await Task.WhenAny(all.Task, reader, Task.Delay(TimeSpan.FromSeconds(10), ct)).ConfigureAwait(false);
             if (reader.IsFaulted) Error = reader.Exception?.GetBaseException().Message;
+            else if (!all.Task.IsCompleted && HeadersAt == 0) Error = "the watch response never started";
         }
         finally
         {

@@ -5,6 +5,12 @@ namespace Anvil.Bench.Measurement;
 /// <summary>Outcome of one measured phase: successful operations, their latencies, failures.</summary>
 internal sealed record OpStats(string Name, int Clients, int Ops, int Errors, double Seconds, double P50Ms, double P99Ms, double MaxMs, string? FirstError)
 {
+    /// <summary>Operations that took at least this long count as stalls.</summary>
+    public const double StallMs = 500;
+
+    /// <summary>Operations of at least <see cref="StallMs"/>.</summary>
+    public int Stalls { get; init; }
+
     public double Throughput => Seconds > 0 ? Ops / Seconds : 0;
 
     /// <summary>Builds the stats from latencies in milliseconds (any order).</summary>
@@ -12,7 +18,10 @@ internal sealed record OpStats(string Name, int Clients, int Ops, int Errors, do
     {
         latenciesMs.Sort();
         return new OpStats(name, clients, latenciesMs.Count, errors, seconds,
-            Percentile(latenciesMs, 0.50), Percentile(latenciesMs, 0.99), latenciesMs.Count > 0 ? latenciesMs[^1] : double.NaN, firstError);
+            Percentile(latenciesMs, 0.50), Percentile(latenciesMs, 0.99), latenciesMs.Count > 0 ? latenciesMs[^1] : double.NaN, firstError)
+        {
+            Stalls = latenciesMs.Count(l => l >= StallMs),
+        };
     }
 
     /// <summary>Nearest-rank percentile of sorted values; NaN when there are none.</summary>
@@ -34,6 +43,7 @@ internal sealed record OpStats(string Name, int Clients, int Ops, int Errors, do
         ["p50Ms"] = Round(P50Ms),
         ["p99Ms"] = Round(P99Ms),
         ["maxMs"] = Round(MaxMs),
+        ["stalls"] = Stalls,
         ["firstError"] = FirstError,
     };
 

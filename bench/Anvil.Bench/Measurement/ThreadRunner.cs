@@ -5,18 +5,22 @@ namespace Anvil.Bench.Measurement;
 /// <summary>
 /// Like <see cref="LoadRunner"/> for blocking work: dedicated OS threads, each with its own state made by
 /// <c>setup</c> before the clock starts, run an operation until a count or a time limit is reached.
+/// Operations still blocked a grace period after the deadline are interrupted and counted as cut, not as errors.
 /// </summary>
 internal static class ThreadRunner
 {
-    /// <param name="setup">Runs on each thread (e.g. opens its connection) and returns the operation, called with (operation index); and what to dispose after.</param>
-    public static OpStats Run(string name, int threads, int maxOps, TimeSpan maxTime, Func<int, (Action<int> Op, IDisposable Owner)> setup)
+    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(1);
+
+    public static OpStats Run(string name, int threads, int maxOps, TimeSpan maxTime, Func<int, ThreadWork> setup)
     {
         var claimed = 0;
         var errors = 0;
+        var cut = 0;
         string? firstError = null;
         var perThread = new List<double>[threads];
+        var works = new ThreadWork?[threads];
         using var ready = new Barrier(threads + 1);
-        long start = 0, deadline = 0, lastEnd = 0;
+        long deadline = 0, lastEnd = 0;
         var workers = new Thread[threads];
         for (var t = 0; t < threads; t++)
         {
@@ -24,18 +28,17 @@ internal static class ThreadRunner
             workers[t] = new Thread(() =>
             {
                 var latencies = perThread[index] = new List<double>(1024);
-                (Action<int> Op, IDisposable Owner)? state = null;
                 try
                 {
-                    state = setup(index);
+                    works[index] = setup(index);
                 }
                 catch (Exception e)
                 {
                     if (Interlocked.Increment(ref errors) == 1) firstError = $"setup: {e.GetType().Name}: {e.Message}";
                 }
                 ready.SignalAndWait();
-                if (state == null) return;
-                using var owner = state.Value.Owner;
+                var work = works[index];
+                if (work == null) return;
                 while (true)
                 {
                     if (Stopwatch.GetTimestamp() >= Volatile.Read(ref deadline) || Volatile.Read(ref errors) >= LoadRunner.MaxErrors) return;
@@ -44,13 +47,18 @@ internal static class ThreadRunner
                     var t0 = Stopwatch.GetTimestamp();
                     try
                     {
-                        state.Value.Op(i);
+                        work.Op(i);
                         var t1 = Stopwatch.GetTimestamp();
                         latencies.Add(Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds);
                         long seen;
                         while ((seen = Volatile.Read(ref lastEnd)) < t1 && Interlocked.CompareExchange(ref lastEnd, t1, seen) != seen)
                         {
                         }
+                    }
+                    catch (Exception) when (Stopwatch.GetTimestamp() >= Volatile.Read(ref deadline) + Grace.TotalSeconds * Stopwatch.Frequency)
+                    {
+                        Interlocked.Increment(ref cut);
+                        return;
                     }
                     catch (Exception e)
                     {
@@ -60,19 +68,36 @@ internal static class ThreadRunner
             }) { IsBackground = true, Name = $"bench-{index}" };
             workers[t].Start();
         }
-        start = Stopwatch.GetTimestamp();
+        var start = Stopwatch.GetTimestamp();
         Volatile.Write(ref deadline, start + (long)(maxTime.TotalSeconds * Stopwatch.Frequency));
         Volatile.Write(ref lastEnd, start);
         ready.SignalAndWait();
+        var interruptAt = DateTime.UtcNow + maxTime + Grace;
+        var giveUpAt = interruptAt + TimeSpan.FromSeconds(60);
+        var interrupted = false;
         foreach (var w in workers)
         {
-            // Each thread stops at the deadline; allow a slow last operation, then give up on it.
-            if (!w.Join(maxTime + TimeSpan.FromSeconds(60)))
-                throw new TimeoutException($"{name}: thread {w.Name} did not finish");
+            while (!w.Join(TimeSpan.FromMilliseconds(100)))
+            {
+                if (!interrupted && DateTime.UtcNow >= interruptAt)
+                {
+                    interrupted = true;
+                    foreach (var work in works) work?.Interrupt?.Invoke();
+                }
+                if (DateTime.UtcNow >= giveUpAt) throw new TimeoutException($"{name}: thread {w.Name} did not finish");
+                if (interrupted)
+                {
+                    // Interrupts only act between SQLite's busy sleeps; repeat until the thread is out.
+                    foreach (var work in works) work?.Interrupt?.Invoke();
+                }
+            }
         }
+        // Disposed only now, so that an interrupt never meets a closed connection.
+        foreach (var work in works) work?.Owner.Dispose();
         var all = new List<double>();
         foreach (var l in perThread) if (l != null) all.AddRange(l);
         var seconds = Stopwatch.GetElapsedTime(start, Math.Max(lastEnd, start + 1)).TotalSeconds;
-        return OpStats.From(name, threads, all, errors, seconds, firstError);
+        var note = cut > 0 ? $"{cut} operation(s) still blocked {Grace.TotalSeconds:0} s after the deadline were interrupted" : null;
+        return OpStats.From(name, threads, all, errors, seconds, firstError ?? note);
     }
 }
