@@ -151,6 +151,26 @@ internal sealed class ApiServerBenchmark(BenchOptions options)
                 }, ct).ConfigureAwait(false);
             }
 
+            if (!options.Http1 && !options.Quick)
+            {
+                // The same load over HTTP/1.1 in the same run, for comparison (what other clients use).
+                var h1 = new BenchClient[clients.Length];
+                for (var i = 0; i < h1.Length; i++) h1[i] = new BenchClient(uri, ca, cert, http1: true);
+                try
+                {
+                    await OpPhaseAsync("create (HTTP/1.1)", h1.Length, async (c, seq, token) =>
+                    {
+                        await h1[c].SendAsync(HttpMethod.Post, ConfigMaps.CollectionPath(OpsNs), ConfigMaps.Create($"h1-{c:D2}-{seq:D6}"), "application/json", token).ConfigureAwait(false);
+                    }, ct).ConfigureAwait(false);
+                    await OpPhaseAsync("get (HTTP/1.1)", h1.Length, (c, _, token) =>
+                        h1[c].GetAsync(ConfigMaps.ObjectPath(ListNs, ConfigMaps.PreloadName(Random.Shared.Next(preloaded))), token), ct).ConfigureAwait(false);
+                }
+                finally
+                {
+                    foreach (var c in h1) c.Dispose();
+                }
+            }
+
             var layers = new LayerProbe(server, _sample ?? ConfigMaps.Create("x"), options);
             _results.Layers = layers;
             await PhaseAsync("layers below HTTP: creates through IStore and ResourceStore", async () =>

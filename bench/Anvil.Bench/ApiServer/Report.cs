@@ -26,7 +26,7 @@ internal static class Report
         o.WriteLine();
         o.WriteLine($"{"operation",-34} {"clients",7} {"ops",7} {"errors",6} {"ops/s",9} {"p50 ms",8} {"p99 ms",8} {"max ms",8} {">=0.5s",6}");
         if (r.Preload != null) Row(o, "API preload create", r.Preload);
-        foreach (var op in new[] { "create", "get", "update" })
+        foreach (var op in new[] { "create", "get", "update", "create (HTTP/1.1)", "get (HTTP/1.1)" })
             foreach (var s in r.Ops.Where(x => x.Name == op)) Row(o, "API " + op, s);
         if (r.Layers is { } layers)
             foreach (var s in layers.Creates) Row(o, s.Name, s);

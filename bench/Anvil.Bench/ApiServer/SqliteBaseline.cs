@@ -41,7 +41,7 @@ internal sealed class SqliteBaseline(string directory, byte[] value, int rows, T
         Read1 = ThreadRunner.Run("raw sqlite get by key", 1, 1_000_000, readTime, _ => Reader(single, stored));
         ReadN = ThreadRunner.Run("raw sqlite get by key", concurrency, 1_000_000, readTime, _ => Reader(single, stored));
         BusyWaitMs = MeasureBusyWait(multi);
-        SleepOneMs = SQLitePCL.raw.sqlite3_sleep(1);
+        SleepOneMs = Native.sqlite3_sleep(1);
     }
 
     /// <summary>
