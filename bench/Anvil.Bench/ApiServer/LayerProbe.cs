@@ -20,6 +20,24 @@ internal sealed class LayerProbe(ApiServerHost server, byte[] sample, BenchOptio
     public List<OpStats> Creates { get; } = [];
     public List<OpStats> Lists { get; } = [];
 
+    /// <summary>The per-request client certificate check (authentication), timed alone on one thread.</summary>
+    public OpStats? Authentication { get; private set; }
+
+    /// <summary>Calls the authenticator the API server runs on every request, with the benchmark's certificate.</summary>
+    public void RunAuthentication(System.Security.Cryptography.X509Certificates.X509Certificate2 cert, TimeSpan time)
+    {
+        var authenticator = new ClientCertificateAuthenticator(server.Pki);
+        var latencies = new List<double>();
+        var start = Stopwatch.GetTimestamp();
+        while (latencies.Count < 100_000 && Stopwatch.GetElapsedTime(start) < time)
+        {
+            var t0 = Stopwatch.GetTimestamp();
+            if (authenticator.Authenticate(cert) == null) throw new InvalidOperationException("the benchmark's certificate was not accepted");
+            latencies.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+        }
+        Authentication = OpStats.From("authn: client cert check (per request)", 1, latencies, 0, Stopwatch.GetElapsedTime(start).TotalSeconds, null);
+    }
+
     public async Task RunCreatesAsync(int clients, TimeSpan time, CancellationToken ct)
     {
         var def = ConfigMapsDefinition();

@@ -29,7 +29,10 @@ internal static class Report
         foreach (var op in new[] { "create", "get", "update", "create (HTTP/1.1)", "get (HTTP/1.1)" })
             foreach (var s in r.Ops.Where(x => x.Name == op)) Row(o, "API " + op, s);
         if (r.Layers is { } layers)
+        {
             foreach (var s in layers.Creates) Row(o, s.Name, s);
+            if (layers.Authentication is { } auth) Row(o, "authn: client cert check", auth);
+        }
         if (r.Baseline is { } b)
         {
             Row(o, "raw SQLite insert (1 row/txn)", b.Insert1);
@@ -166,6 +169,7 @@ internal static class Report
             {
                 ["creates"] = new JsonArray(layers.Creates.Select(s => (JsonNode)s.ToJson()).ToArray()),
                 ["lists"] = new JsonArray(layers.Lists.Select(s => (JsonNode)s.ToJson()).ToArray()),
+                ["authentication"] = layers.Authentication?.ToJson(),
             } : null,
             ["watch"] = r.Watch is { SendToReceive: not null } w ? new JsonObject
             {
