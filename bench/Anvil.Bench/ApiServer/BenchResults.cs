@@ -20,6 +20,8 @@ internal sealed class BenchResults
     public MemoryFigures? MemoryAfter { get; set; }
     public AnvilUpProbe? AnvilUp { get; set; }
     public List<string> Failures { get; } = [];
+    public string LoadAverageStart { get; set; } = "?";
+    public string LoadAverageEnd { get; set; } = "?";
 
     public OpStats? Op(string name, int clients) => Ops.FirstOrDefault(o => o.Name == name && o.Clients == clients);
 }

@@ -9,6 +9,9 @@ namespace Anvil.Bench.ApiServer;
 /// </summary>
 internal sealed class SqliteBaseline(string directory, byte[] value, int rows, TimeSpan phaseTime, TimeSpan readTime, int concurrency)
 {
+    /// <summary>The value of every row.</summary>
+    public byte[] Value { get; set; } = value;
+
     /// <summary>How long the busy probe holds the write lock.</summary>
     public const int BusyHoldMs = 20;
 
@@ -21,9 +24,25 @@ internal sealed class SqliteBaseline(string directory, byte[] value, int rows, T
     public int SleepOneMs { get; private set; } = -1;
 
     public OpStats Insert1 { get; private set; } = null!;
+
+    /// <summary>The 1-thread insert once more before the API phases: the machine is shared, so this shows drift.</summary>
+    public OpStats? Insert1Before { get; private set; }
+
+    /// <summary>The better of the two 1-thread insert runs (the baseline the ratios use).</summary>
+    public OpStats BestInsert1 => Insert1Before != null && Insert1Before.Throughput > Insert1.Throughput ? Insert1Before : Insert1;
     public OpStats InsertN { get; private set; } = null!;
     public OpStats Read1 { get; private set; } = null!;
     public OpStats ReadN { get; private set; } = null!;
+
+    /// <summary>Runs the 1-thread insert alone, on its own file (before the API server starts).</summary>
+    public void RunBefore()
+    {
+        if (Interlocked.Exchange(ref s_initialized, 1) == 0) SQLitePCL.Batteries_V2.Init();
+        Directory.CreateDirectory(directory);
+        var before = Path.Combine(directory, "before.db");
+        Create(before);
+        Insert1Before = ThreadRunner.Run("raw sqlite insert (before)", 1, rows, phaseTime, _ => Inserter(before));
+    }
 
     public void Run()
     {
@@ -114,7 +133,7 @@ internal sealed class SqliteBaseline(string directory, byte[] value, int rows, T
         return new ThreadWork(i =>
         {
             name.Value = Key(i);
-            blob.Value = value;
+            blob.Value = Value;
             insert.ExecuteNonQuery();
         }, new Owner(insert, connection), () => SQLitePCL.raw.sqlite3_interrupt(connection.Handle));
     }
