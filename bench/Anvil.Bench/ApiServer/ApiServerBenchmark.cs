@@ -36,7 +36,7 @@ internal sealed class ApiServerBenchmark(BenchOptions options)
             var baseline = new SqliteBaseline(Path.Combine(root, "sqlite"), ConfigMaps.Create(ConfigMaps.PreloadName(0)), options.Objects, options.PhaseTime,
                 options.Quick ? TimeSpan.FromSeconds(1) : options.PhaseTime, options.Concurrency);
             await PhaseAsync("raw sqlite insert, 1 thread, before the API phases", () => Task.Run(baseline.RunBefore, ct)).ConfigureAwait(false);
-            await RunServerPhasesAsync(Path.Combine(root, "server"), ct).ConfigureAwait(false);
+            await PhaseAsync("API server", () => RunServerPhasesAsync(Path.Combine(root, "server"), ct)).ConfigureAwait(false);
             await PhaseAsync("raw sqlite baseline", () =>
             {
                 // The same bytes the API returned for a preloaded object (about what the store holds).

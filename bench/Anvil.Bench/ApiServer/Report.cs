@@ -92,9 +92,8 @@ internal static class Report
         }
     }
 
-    private sealed record Target(string Name, string Value, string Goal, string Verdict, double? Number);
 
-    private static IEnumerable<Target> Targets(BenchResults r)
+    private static IEnumerable<TargetLine> Targets(BenchResults r)
     {
         var n = r.Options.Concurrency;
         var b = r.Baseline;
@@ -105,24 +104,24 @@ internal static class Report
         {
             var api = r.Op("create", clients);
             var ratio = api != null && raw is { Throughput: > 0 } ? api.Throughput / raw.Throughput : double.NaN;
-            yield return new Target($"API create/s {clients} client(s) ÷ raw insert/s {label}", F(ratio, "0.00"), $">= {RatioTarget:0.00}", Verdict(ratio, v => v >= RatioTarget), ratio);
+            yield return new TargetLine($"API create/s {clients} client(s) ÷ raw insert/s {label}", F(ratio, "0.00"), $">= {RatioTarget:0.00}", Verdict(ratio, v => v >= RatioTarget), ratio);
         }
         foreach (var (clients, raw) in new[] { (1, b?.Read1), (n, b?.ReadN) })
         {
             var api = r.Op("get", clients);
             var ratio = api != null && raw is { Throughput: > 0 } ? api.Throughput / raw.Throughput : double.NaN;
-            yield return new Target($"API get/s {clients} client(s) ÷ raw get/s {clients} thread(s)", F(ratio, "0.000"), "(no target)", "", ratio);
+            yield return new TargetLine($"API get/s {clients} client(s) ÷ raw get/s {clients} thread(s)", F(ratio, "0.000"), "(no target)", "", ratio);
         }
         var p99 = r.Op("create", n)?.P99Ms ?? double.NaN;
-        yield return new Target($"API create p99 at {n} clients (ms)", F(p99), $"<= {CreateP99TargetMs:0}", Verdict(p99, v => v <= CreateP99TargetMs), p99);
+        yield return new TargetLine($"API create p99 at {n} clients (ms)", F(p99), $"<= {CreateP99TargetMs:0}", Verdict(p99, v => v <= CreateP99TargetMs), p99);
         foreach (var l in r.Lists.Take(2))
         {
             var full = l.Items >= ListTargetObjects;
-            yield return new Target($"list of {l.Items}, {l.Name.Replace(", one request", "")} median (ms)", F(l.Stats.P50Ms), $"<= {ListTargetMs:0}",
+            yield return new TargetLine($"list of {l.Items}, {l.Name.Replace(", one request", "")} median (ms)", F(l.Stats.P50Ms), $"<= {ListTargetMs:0}",
                 full ? Verdict(l.Stats.P50Ms, v => v <= ListTargetMs) : $"n/a (target is for {ListTargetObjects})", l.Stats.P50Ms);
         }
         var watch = r.Watch?.SendToReceive?.P99Ms ?? double.NaN;
-        yield return new Target("watch delivery p99, sent -> received (ms)", F(watch), $"<= {WatchP99TargetMs:0}", Verdict(watch, v => v <= WatchP99TargetMs), watch);
+        yield return new TargetLine("watch delivery p99, sent -> received (ms)", F(watch), $"<= {WatchP99TargetMs:0}", Verdict(watch, v => v <= WatchP99TargetMs), watch);
     }
 
     private static string Verdict(double value, Func<double, bool> pass) => double.IsFinite(value) ? pass(value) ? "PASS" : "MISS" : "n/a";

@@ -135,7 +135,7 @@ internal sealed class SqliteBaseline(string directory, byte[] value, int rows, T
             name.Value = Key(i);
             blob.Value = Value;
             insert.ExecuteNonQuery();
-        }, new Owner(insert, connection), () => SQLitePCL.raw.sqlite3_interrupt(connection.Handle));
+        }, new Disposables(insert, connection), () => SQLitePCL.raw.sqlite3_interrupt(connection.Handle));
     }
 
     private static ThreadWork Reader(string path, int stored)
@@ -153,14 +153,6 @@ internal sealed class SqliteBaseline(string directory, byte[] value, int rows, T
             if (!reader.Read()) throw new InvalidOperationException($"row {name.Value} missing");
             var bytes = (byte[])reader.GetValue(0);
             if (bytes.Length != 0 && bytes.Length < 16) throw new InvalidOperationException("short row");
-        }, new Owner(select, connection), () => SQLitePCL.raw.sqlite3_interrupt(connection.Handle));
-    }
-
-    private sealed class Owner(params IDisposable[] items) : IDisposable
-    {
-        public void Dispose()
-        {
-            foreach (var item in items) item.Dispose();
-        }
+        }, new Disposables(select, connection), () => SQLitePCL.raw.sqlite3_interrupt(connection.Handle));
     }
 }
