@@ -102,7 +102,7 @@ internal sealed class ApiServerBenchmark(BenchOptions options)
             await PhaseAsync("warm-up (not counted)", async () =>
             {
                 // Connects every client (TLS handshakes) and lets the JIT tier up the hot paths.
-                var warm = await LoadRunner.RunAsync("warm-up", clients.Length, 40 * clients.Length, TimeSpan.FromSeconds(options.Quick ? 4 : 10), async (c, seq, token) =>
+                var warm = await LoadRunner.RunAsync("warm-up", clients.Length, 40 * clients.Length, TimeSpan.FromSeconds(options.Quick ? 3 : 10), async (c, seq, token) =>
                 {
                     var name = $"warm-{c:D2}-{seq:D5}";
                     var created = await clients[c].SendAsync(HttpMethod.Post, ConfigMaps.CollectionPath(WarmNs), ConfigMaps.Create(name), "application/json", token).ConfigureAwait(false);

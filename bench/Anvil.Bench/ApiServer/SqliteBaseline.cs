@@ -34,14 +34,14 @@ internal sealed class SqliteBaseline(string directory, byte[] value, int rows, T
     public OpStats Read1 { get; private set; } = null!;
     public OpStats ReadN { get; private set; } = null!;
 
-    /// <summary>Runs the 1-thread insert alone, on its own file (before the API server starts).</summary>
+    /// <summary>Runs the 1-thread insert alone, on its own file (before the API server starts), for the short phase time.</summary>
     public void RunBefore()
     {
         if (Interlocked.Exchange(ref s_initialized, 1) == 0) SQLitePCL.Batteries_V2.Init();
         Directory.CreateDirectory(directory);
         var before = Path.Combine(directory, "before.db");
         Create(before);
-        Insert1Before = ThreadRunner.Run("raw sqlite insert (before)", 1, rows, phaseTime, _ => Inserter(before));
+        Insert1Before = ThreadRunner.Run("raw sqlite insert (before)", 1, rows, readTime, _ => Inserter(before));
     }
 
     public void Run()
