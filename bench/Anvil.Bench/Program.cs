@@ -1,10 +1,63 @@
+using Anvil.Bench.ApiServer;
+
 namespace Anvil.Bench;
 
 public static class Program
 {
-    public static int Main(string[] args)
+    private const string Usage = """
+        usage: dotnet run -c Release --project bench/Anvil.Bench -- <benchmark> [flags]
+
+        benchmarks:
+          apiserver   API server end to end over HTTPS against a raw SQLite baseline
+                      flags: --objects N (10000)  --seconds N per timed phase (6; 2 with --quick)
+                             --quick  --http1 (HTTP/1.1 instead of HTTP/2)  --json FILE
+        """;
+
+    public static async Task<int> Main(string[] args)
     {
-        Console.Error.WriteLine("usage: dotnet run --project bench/Anvil.Bench -c Release -- <benchmark>");
-        return 2;
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            Console.Error.WriteLine(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+        switch (args[0])
+        {
+            case "apiserver":
+                BenchOptions options;
+                try
+                {
+                    options = BenchOptions.Parse(args.AsSpan(1));
+                }
+                catch (ArgumentException e)
+                {
+                    Console.Error.WriteLine($"anvil-bench: {e.Message}");
+                    Console.Error.WriteLine(Usage);
+                    return 2;
+                }
+                using (var stop = new CancellationTokenSource())
+                {
+                    Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
+                    try
+                    {
+                        await new ApiServerBenchmark(options).RunAsync(stop.Token).ConfigureAwait(false);
+                        return 0;
+                    }
+                    catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                    {
+                        Console.Error.WriteLine("anvil-bench: interrupted");
+                        return 130;
+                    }
+                    catch (Exception e)
+                    {
+                        Console.Error.WriteLine($"anvil-bench: failed: {e.GetType().Name}: {e.Message}");
+                        Console.Error.WriteLine(e.StackTrace);
+                        return 1;
+                    }
+                }
+            default:
+                Console.Error.WriteLine($"anvil-bench: unknown benchmark \"{args[0]}\"");
+                Console.Error.WriteLine(Usage);
+                return 2;
+        }
     }
 }

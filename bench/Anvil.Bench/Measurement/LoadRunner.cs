@@ -1,0 +1,71 @@
+using System.Diagnostics;
+
+namespace Anvil.Bench.Measurement;
+
+/// <summary>
+/// Runs an operation from several concurrent clients until a count or a time limit is reached, recording
+/// each call's latency. A phase gives up early after <see cref="MaxErrors"/> failures.
+/// </summary>
+internal static class LoadRunner
+{
+    public const int MaxErrors = 50;
+
+    /// <param name="op">Called with (client index, operation index of that client); throws on failure.</param>
+    public static async Task<OpStats> RunAsync(string name, int clients, int maxOps, TimeSpan maxTime,
+        Func<int, int, CancellationToken, Task> op, CancellationToken ct)
+    {
+        var claimed = 0;
+        var errors = 0;
+        string? firstError = null;
+        var perClient = new List<double>[clients];
+        var start = Stopwatch.GetTimestamp();
+        var deadline = start + (long)(maxTime.TotalSeconds * Stopwatch.Frequency);
+        long lastEnd = start;
+
+        async Task Client(int c)
+        {
+            var latencies = perClient[c] = new List<double>(1024);
+            for (var seq = 0; ; seq++)
+            {
+                ct.ThrowIfCancellationRequested();
+                if (Stopwatch.GetTimestamp() >= deadline || Volatile.Read(ref errors) >= MaxErrors) return;
+                if (Interlocked.Increment(ref claimed) > maxOps) return;
+                var t0 = Stopwatch.GetTimestamp();
+                try
+                {
+                    await op(c, seq, ct).ConfigureAwait(false);
+                    var t1 = Stopwatch.GetTimestamp();
+                    latencies.Add(Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds);
+                    InterlockedMax(ref lastEnd, t1);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+                {
+                    if (Interlocked.Increment(ref errors) == 1) firstError = $"{e.GetType().Name}: {e.Message}";
+                }
+            }
+        }
+
+        var tasks = new Task[clients];
+        for (var c = 0; c < clients; c++)
+        {
+            var index = c;
+            tasks[c] = Task.Run(() => Client(index), CancellationToken.None);
+        }
+        await Task.WhenAll(tasks).ConfigureAwait(false);
+        var all = new List<double>();
+        foreach (var l in perClient) all.AddRange(l);
+        var seconds = Stopwatch.GetElapsedTime(start, Math.Max(lastEnd, start + 1)).TotalSeconds;
+        return OpStats.From(name, clients, all, errors, seconds, firstError);
+    }
+
+    private static void InterlockedMax(ref long target, long value)
+    {
+        var current = Volatile.Read(ref target);
+        while (value > current)
+        {
+            var seen = Interlocked.CompareExchange(ref target, value, current);
+            if (seen == current) return;
+            current = seen;
+        }
+    }
+}
