@@ -15,7 +15,6 @@ internal sealed class SqliteBaseline(string directory, byte[] value, int rows, T
     /// <summary>How long the busy probe holds the write lock.</summary>
     public const int BusyHoldMs = 20;
 
-    private static int s_initialized;
 
     /// <summary>How long a writer waited for a lock held <see cref="BusyHoldMs"/> ms (-1 if not measured).</summary>
     public double BusyWaitMs { get; private set; } = -1;
@@ -37,7 +36,7 @@ internal sealed class SqliteBaseline(string directory, byte[] value, int rows, T
     /// <summary>Runs the 1-thread insert alone, on its own file (before the API server starts), for the short phase time.</summary>
     public void RunBefore()
     {
-        if (Interlocked.Exchange(ref s_initialized, 1) == 0) SQLitePCL.Batteries_V2.Init();
+        Anvil.Storage.Sqlite.SqliteNative.Init();
         Directory.CreateDirectory(directory);
         var before = Path.Combine(directory, "before.db");
         Create(before);
@@ -46,7 +45,7 @@ internal sealed class SqliteBaseline(string directory, byte[] value, int rows, T
 
     public void Run()
     {
-        if (Interlocked.Exchange(ref s_initialized, 1) == 0) SQLitePCL.Batteries_V2.Init();
+        Anvil.Storage.Sqlite.SqliteNative.Init();
         Directory.CreateDirectory(directory);
         var single = Path.Combine(directory, "single.db");
         var multi = Path.Combine(directory, "multi.db");

@@ -5,14 +5,9 @@ namespace Anvil.Storage.Sqlite;
 /// <summary>Opening connections and preparing statements, shared by the writer and the readers.</summary>
 internal static class SqliteConnections
 {
-    private static int s_initialized;
-
     public static SqliteConnection Open(string path)
     {
-        if (Interlocked.Exchange(ref s_initialized, 1) == 0)
-        {
-            SQLitePCL.Batteries_V2.Init();
-        }
+        SqliteNative.Init();
 
         // The store owns its few connections for its whole life, so the driver's pool would only keep the
         // file open after DisposeAsync.
