@@ -1,6 +1,10 @@
 using Anvil.Client;
+using Anvil.Controllers.CronJob;
 using Anvil.Controllers.GarbageCollector;
+using Anvil.Controllers.Job;
 using Anvil.Controllers.Namespace;
+using Anvil.Controllers.PodGC;
+using Anvil.Controllers.TtlAfterFinished;
 using Microsoft.Extensions.Logging;
 
 namespace Anvil.Controllers;
@@ -12,8 +16,17 @@ public static class ControllerManager
     {
         var namespaces = new NamespaceController(client, logs.CreateLogger("namespace-controller"));
         var gc = new GarbageCollector.GarbageCollector(client, logs.CreateLogger("garbage-collector"));
+        var jobs = new JobController(client, logs.CreateLogger("job-controller"));
+        var cronJobs = new CronJobController(client, logs.CreateLogger("cronjob-controller"));
+        var podGc = new PodGCController(client, logs.CreateLogger("pod-garbage-collector"));
+        var ttl = new TtlAfterFinishedController(client, logs.CreateLogger("ttl-after-finished-controller"));
+        // Worker counts are kube-controller-manager's defaults (--concurrent-*-syncs).
         return Task.WhenAll(
             namespaces.RunAsync(2, ct),
-            gc.StartAsync(2, ct));
+            gc.StartAsync(2, ct),
+            jobs.RunAsync(5, ct),
+            cronJobs.RunAsync(5, ct),
+            podGc.RunAsync(1, ct),
+            ttl.RunAsync(5, ct));
     }
 }
