@@ -29,7 +29,8 @@ internal static class CompletedIndexes
             if (start == null) return;
             if (sb.Length > 0) sb.Append(',');
             sb.Append(start.Value.ToString(CultureInfo.InvariantCulture));
-            if (prev != start) sb.Append('-').Append(prev!.Value.ToString(CultureInfo.InvariantCulture));
+            // Go's orderedIntervals.String: "3,4" for two neighbours, "3-5" for longer runs.
+            if (prev != start) sb.Append(prev == start + 1 ? ',' : '-').Append(prev!.Value.ToString(CultureInfo.InvariantCulture));
         }
         foreach (var i in indexes.Order())
         {
