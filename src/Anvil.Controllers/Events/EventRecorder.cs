@@ -18,6 +18,21 @@ public sealed class EventRecorder(KubeClient client, string component, TimeProvi
 
     private static readonly ResourceRef Events = new("", "v1", "events", true);
 
+    private static long _lastNanos;
+
+    /// <summary>Wall-clock Unix nanoseconds, strictly increasing in this process so names never collide.</summary>
+    private static long UniqueNanos()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var nanos = (now.ToUnixTimeMilliseconds() * 1_000_000) + (now.Ticks % TimeSpan.TicksPerMillisecond * 100);
+        while (true)
+        {
+            var last = Interlocked.Read(ref _lastNanos);
+            var next = Math.Max(nanos, last + 1);
+            if (Interlocked.CompareExchange(ref _lastNanos, next, last) == last) return next;
+        }
+    }
+
     public async Task EventAsync(JsonObject obj, string type, string reason, string message, CancellationToken ct = default)
     {
         var now = time.GetUtcNow();
@@ -32,7 +47,7 @@ public sealed class EventRecorder(KubeClient client, string component, TimeProvi
             ["metadata"] = new JsonObject
             {
                 // client-go's name: the object's name and the time in Unix nanoseconds, in hex.
-                ["name"] = name + "." + ((now.ToUnixTimeMilliseconds() * 1_000_000) + (now.Ticks % TimeSpan.TicksPerMillisecond * 100)).ToString("x", CultureInfo.InvariantCulture),
+                ["name"] = name + "." + UniqueNanos().ToString("x", CultureInfo.InvariantCulture),
                 ["namespace"] = ns,
             },
             ["involvedObject"] = new JsonObject
