@@ -187,8 +187,31 @@ public sealed class CronSchedule
     public DateTimeOffset Next(DateTimeOffset t)
     {
         if (_every is { } every) return t.AddTicks(-(t.Ticks % TimeSpan.TicksPerSecond)).Add(every);
-        var local = TimeZoneInfo.ConvertTime(t, Zone).DateTime;
+        var localT = TimeZoneInfo.ConvertTime(t, Zone);
+        var local = localT.DateTime;
         var wall = new DateTime(local.Year, local.Month, local.Day, local.Hour, local.Minute, 0, DateTimeKind.Unspecified).AddMinutes(1);
+        var next = NextWall(wall, t);
+        // Inside the first pass of a repeated (fall-back) hour the wall clock comes back: its second pass
+        // may hold an earlier match, as robfig (which steps in absolute time) finds.
+        if (Zone.IsAmbiguousTime(local) && Zone.GetAmbiguousTimeOffsets(local) is { } offsets && localT.Offset == offsets.Max())
+        {
+            var start = new DateTime(local.Year, local.Month, local.Day, local.Hour, local.Minute, 0, DateTimeKind.Unspecified);
+            while (Zone.IsAmbiguousTime(start.AddMinutes(-1))) start = start.AddMinutes(-1);
+            for (var w = start; Zone.IsAmbiguousTime(w); w = w.AddMinutes(1))
+            {
+                if (!Matches(w)) continue;
+                var second = new DateTimeOffset(w, offsets.Min());
+                if (second > t && (next == DateTimeOffset.MinValue || second < next)) next = second;
+                break;
+            }
+        }
+        return next;
+    }
+
+    private bool Matches(DateTime wall) => Has(3, wall.Month) && DayMatches(wall) && Has(1, wall.Hour) && Has(0, wall.Minute);
+
+    private DateTimeOffset NextWall(DateTime wall, DateTimeOffset t)
+    {
         var limit = wall.AddYears(5);
         while (wall <= limit)
         {
