@@ -222,4 +222,18 @@ public sealed class JobControllerTests(ApiServerFixture server) : ControllerTest
         clock.Advance(TimeSpan.FromSeconds(11)); // the recreation backoff
         await WaitForPodsAsync(ns, "gone", "a replacement", p => p.Count == 1 && ObjectMeta.Name(p[0]) != ObjectMeta.Name(pod));
     }
+
+    [Fact]
+    public async Task DeletedJobReleasesItsPodsFinalizers()
+    {
+        var ns = await Server.NamespaceAsync("job-release");
+        StartController();
+        await CreateJobAsync(ns, "drop");
+        var pod = (await WaitForPodsAsync(ns, "drop", "one pod", p => p.Count == 1))[0];
+
+        await Client.DeleteAsync(Jobs, ns, "drop");
+
+        // No garbage collector runs here: the pod stays, but the job controller no longer holds it.
+        await WaitForAsync(Pods, ns, ObjectMeta.Name(pod), "finalizer removed", p => ObjectMeta.Finalizers(p).Count == 0);
+    }
 }

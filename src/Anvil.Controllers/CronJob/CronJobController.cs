@@ -30,6 +30,8 @@ public sealed class CronJobController : Controller
     private readonly Informer _jobs;
     private readonly EventRecorder _events;
     private CancellationToken _running;
+    /// <summary>The earliest pending wake-up per key, so repeated syncs do not pile up timers (the delaying queue's dedup).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _wakeAt = new();
 
     public override string Name => "cronjob";
 
@@ -73,7 +75,14 @@ public sealed class CronJobController : Controller
             Queue.Add(key);
             return;
         }
-        _ = Task.Delay(delay, _time, _running).ContinueWith(t => { if (!t.IsCanceled) Queue.Add(key); }, TaskScheduler.Default);
+        var due = _time.GetUtcNow() + delay;
+        var pending = _wakeAt.AddOrUpdate(key, due, (_, existing) => existing <= due && existing > _time.GetUtcNow() ? existing : due);
+        if (pending != due) return;
+        _ = Task.Delay(delay, _time, _running).ContinueWith(t =>
+        {
+            _wakeAt.TryRemove(new KeyValuePair<string, DateTimeOffset>(key, due));
+            if (!t.IsCanceled) Queue.Add(key);
+        }, TaskScheduler.Default);
     }
 
     protected override async Task ReconcileAsync(string key, CancellationToken ct)

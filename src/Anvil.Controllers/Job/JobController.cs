@@ -319,7 +319,6 @@ public sealed partial class JobController : Controller
             x.Succeeded = x.SucceededIndexes.Count;
         }
 
-        var suspendChanged = false;
         if (x.FinishedCondition != null)
         {
             var (deletedReady, deleted) = await DeletePodsAsync(job, key, activePods, removeFinalizer: false, ct).ConfigureAwait(false);
@@ -348,20 +347,17 @@ public sealed partial class JobController : Controller
                 {
                     if (status.EnsureCondition("Suspended", "True", "JobSuspended", "Job suspended", now))
                     {
-                        suspendChanged = true;
                         await _events.EventAsync(job, EventRecorder.Normal, "Suspended", "Job suspended", ct).ConfigureAwait(false);
                     }
                 }
                 else if (status.EnsureCondition("Suspended", "False", "JobResumed", "Job resumed", now))
                 {
-                    suspendChanged = true;
                     await _events.EventAsync(job, EventRecorder.Normal, "Resumed", "Job resumed", ct).ConfigureAwait(false);
                     // activeDeadlineSeconds counts time continuously active, so resuming restarts the clock.
                     status.StartTime = ObjectMeta.FormatTime(now);
                 }
             }
         }
-        _ = suspendChanged;
         status.Active = active;
         status.Ready = x.Ready;
         status.Terminating = x.Terminating;
