@@ -1,9 +1,13 @@
 using Anvil.Client;
 using Anvil.Controllers.Deployment;
 using Anvil.Controllers.Endpoints;
+using Anvil.Controllers.CronJob;
 using Anvil.Controllers.GarbageCollector;
+using Anvil.Controllers.Job;
 using Anvil.Controllers.Namespace;
 using Anvil.Controllers.ReplicaSet;
+using Anvil.Controllers.PodGC;
+using Anvil.Controllers.TtlAfterFinished;
 using Microsoft.Extensions.Logging;
 
 namespace Anvil.Controllers;
@@ -18,11 +22,20 @@ public static class ControllerManager
         var replicaSets = new ReplicaSetController(client, logs.CreateLogger("replicaset-controller"));
         var deployments = new DeploymentController(client, logs.CreateLogger("deployment-controller"));
         var endpoints = new EndpointsController(client, logs.CreateLogger("endpoint-controller"));
+        var jobs = new JobController(client, logs.CreateLogger("job-controller"));
+        var cronJobs = new CronJobController(client, logs.CreateLogger("cronjob-controller"));
+        var podGc = new PodGCController(client, logs.CreateLogger("pod-garbage-collector"));
+        var ttl = new TtlAfterFinishedController(client, logs.CreateLogger("ttl-after-finished-controller"));
+        // Worker counts are kube-controller-manager's defaults (--concurrent-*-syncs).
         return Task.WhenAll(
             namespaces.RunAsync(2, ct),
             gc.StartAsync(2, ct),
             replicaSets.RunAsync(2, ct),
             deployments.RunAsync(2, ct),
-            endpoints.RunAsync(2, ct));
+            endpoints.RunAsync(2, ct),
+            jobs.RunAsync(5, ct),
+            cronJobs.RunAsync(5, ct),
+            podGc.RunAsync(1, ct),
+            ttl.RunAsync(5, ct));
     }
 }

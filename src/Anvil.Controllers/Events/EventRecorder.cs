@@ -63,6 +63,19 @@ public sealed class EventRecorder
         WriteAsync(Reference(involved), type, reason, message, ct);
 
     /// <summary>The involvedObject of an event (an ObjectReference to the object).</summary>
+    /// <summary>Writes an event now, never throwing (failures are logged): for callers that await their events in order.</summary>
+    public async Task EventAsync(JsonObject involved, string type, string reason, string message, CancellationToken ct = default)
+    {
+        try
+        {
+            await RecordAsync(involved, type, reason, message, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _log.LogWarning("events component={Component} reason={Reason} error={Error}", Component, reason, e.Message);
+        }
+    }
+
     public static JsonObject Reference(JsonObject obj)
     {
         var r = new JsonObject

@@ -47,7 +47,7 @@ public sealed class CronJobStrategy : BuiltinStrategy
         if (schedule.Length == 0) errs.Add(FieldError.Required("spec.schedule"));
         else
         {
-            if (CronSchedule.Validate(schedule) is { } err) errs.Add(FieldError.Invalid("spec.schedule", schedule, err));
+            if (Anvil.Machinery.Scheduling.CronSchedule.Validate(schedule) is { } err) errs.Add(FieldError.Invalid("spec.schedule", schedule, err));
             var allowTz = oldSpec != null && (Str(oldSpec["schedule"]) ?? "").Contains("TZ");
             if (allowTz && schedule.Contains("TZ") && !IsUnset(spec["timeZone"]))
                 errs.Add(FieldError.Invalid("spec.schedule", schedule, "cannot use both timeZone field and TZ or CRON_TZ in schedule"));
