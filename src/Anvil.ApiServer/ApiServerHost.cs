@@ -65,8 +65,10 @@ public sealed class ApiServerHost : IAsyncDisposable
             Anvil.Machinery.Selectors.FieldSelectorFields.For,
             Schemas));
         var time = TimeProvider.System;
+        var rbac = new RbacAuthorizer();
         Resources = new ResourceStore(_store, new AdmissionChain([
             new NamespaceLifecycle(() => Resources, () => Catalog.Find("", "v1", "namespaces")!),
+            new RbacEscalationCheck(rbac, () => Resources, () => Catalog),
         ]), time);
         var fieldManagers = new FieldManagers(time);
         Resources.ManagedFields = fieldManagers;
@@ -99,6 +101,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         _app = builder.Build();
         var log = _app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("apiserver");
         var handler = new ApiHandler(Catalog, Resources, Schemas, fieldManagers, time, log);
+        new AccessReviews(() => Authorizer, rbac).Register(handler);
         var serverAddress = $"{_options.Bind}:{_options.Port}";
 
         _app.Run(async ctx =>
@@ -124,6 +127,14 @@ public sealed class ApiServerHost : IAsyncDisposable
         _customResources = new CustomResources.CustomResourceManager(Catalog, Resources, openApi, Schemas, log);
         _background = _customResources.RunAsync(_stopping.Token);
         await _customResources.Synced.WaitAsync(ct).ConfigureAwait(false);
+
+        // RBAC: default policy first, then the authorizer's index from the store; requests are served only after.
+        await RbacBootstrap.EnsureAsync(Resources, Catalog, ct).ConfigureAwait(false);
+        rbac.Log = log;
+        _background = Task.WhenAll(_background, rbac.RunAsync(Resources, Catalog, _stopping.Token),
+            new ClusterRoleAggregator(rbac, Resources, Catalog, log).RunAsync(_stopping.Token));
+        await rbac.Synced.WaitAsync(ct).ConfigureAwait(false);
+        Authorizer = rbac;
 
         await _app.StartAsync(ct).ConfigureAwait(false);
         var host = _options.Bind.Contains(':') ? $"[{_options.Bind}]" : _options.Bind;

@@ -51,6 +51,11 @@ public sealed partial class ApiHandler
         }
         var ns = def.Namespaced ? info.Namespace : "";
         var ct = ctx.RequestAborted;
+        if (VirtualResources.TryGetValue(def.GroupResource, out var virtualResource))
+        {
+            await HandleVirtualAsync(ctx, def, ns, info, user, virtualResource, ct).ConfigureAwait(false);
+            return;
+        }
         switch (info.Verb)
         {
             case "get":
