@@ -190,4 +190,30 @@ public sealed class RbacAuthorizerTests
 
         Assert.Equal("""RBAC: allowed by ClusterRoleBinding "c" of ClusterRole "pod-reader" to User "bob" """.TrimEnd(), d.Reason);
     }
+
+    [Fact]
+    public async Task ThousandRolesAndBindings_AllowWithoutAllocating()
+    {
+        await using var f = await RbacFixture.CreateAsync();
+        var roles = f.Def("roles");
+        var bindings = f.Def("rolebindings");
+        var admin = new Anvil.ApiServer.Registry.WriteOptions { User = RbacFixture.Admin };
+        System.Text.Json.Nodes.JsonObject last = null!;
+        for (var i = 0; i < 1000; i++)
+        {
+            await f.Store.CreateAsync(roles, "ns", RbacFixture.Obj($$"""{"metadata":{"name":"r{{i}}"},"rules":[{"verbs":["get"],"apiGroups":[""],"resources":["configmaps"],"resourceNames":["c{{i}}"]}]}"""), admin, default);
+            last = await f.Store.CreateAsync(bindings, "ns", RbacFixture.Obj(Binding($"b{i}", "Role", $"r{i}", $$"""[{"kind":"User","name":"user{{i}}"},{"kind":"Group","name":"team{{i % 10}}"}]""")), admin, default);
+        }
+        await f.SeenAsync("rolebindings", last);
+        var user = new UserInfo("user500", ["team0", "system:authenticated"]);
+        var allowed = Req(user, "get", "configmaps", "ns", "c500");
+        var denied = Req(user, "get", "configmaps", "ns", "c501");
+
+        Assert.Equal("""RBAC: allowed by RoleBinding "b500/ns" of Role "r500" to User "user500" """.TrimEnd(), f.Rbac.Authorize(allowed).Reason);
+        Assert.True(f.Rbac.Authorize(Req(user, "get", "configmaps", "ns", "c10")).Allowed); // through group team0
+        Assert.False(f.Rbac.Authorize(denied).Allowed);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++) f.Rbac.Authorize(allowed);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
 }
