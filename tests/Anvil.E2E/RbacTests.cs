@@ -81,7 +81,7 @@ public sealed class RbacTests(AnvilServer server) : E2ETest(server), IClassFixtu
         var table = (await As(lister, "auth", "can-i", "--list", "-n", ns)).Succeeded();
 
         Assert.Equal(["Resources", "Non-Resource", "URLs", "Resource", "Names", "Verbs"], table.StdoutLines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Contains(table.StdoutLines, l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries) is ["configmaps", "[]", "[settings]", "[get list]"]);
+        Assert.Contains(table.StdoutLines, l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries) is ["configmaps", "[]", "[settings]", "[get", "list]"]);
         Assert.Contains(table.StdoutLines, l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries) is ["selfsubjectaccessreviews.authorization.k8s.io", "[]", "[]", "[create]"]);
         Assert.Contains(table.StdoutLines, l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries) is ["[/version]", "[]", "[get]"]);
     }
