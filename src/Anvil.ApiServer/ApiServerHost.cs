@@ -74,9 +74,11 @@ public sealed class ApiServerHost : IAsyncDisposable
             Anvil.Machinery.Selectors.FieldSelectorFields.For,
             Schemas));
         var time = TimeProvider.System;
+        var rbac = new RbacAuthorizer();
         Resources = new ResourceStore(_store, new AdmissionChain([
             new NamespaceLifecycle(() => Resources, () => Catalog.Find("", "v1", "namespaces")!),
             new CertificateApproval(() => Authorizer), new CertificateSigning(() => Authorizer), new CertificateSubjectRestriction(),
+            new RbacEscalationCheck(rbac, () => Resources, () => Catalog),
         ]), time);
         var fieldManagers = new FieldManagers(time);
         Resources.ManagedFields = fieldManagers;
@@ -117,6 +119,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         handler.Subresources.Add("", "serviceaccounts", "token", new TokenRequestHandler(tokenIssuer, Catalog, Resources));
         handler.VirtualCreates.Add("authentication.k8s.io", "tokenreviews", new TokenReviewHandler(bearerTokens, tokenIssuer.ApiAudiences));
         handler.VirtualCreates.Add("authentication.k8s.io", "selfsubjectreviews", new SelfSubjectReviewHandler(time));
+        new AccessReviews(() => Authorizer, rbac).Register(handler);
         var serverAddress = $"{_options.Bind}:{_options.Port}";
 
         // The audit recorder wraps the whole request, error answers included, to log the final status.
@@ -144,6 +147,14 @@ public sealed class ApiServerHost : IAsyncDisposable
         _background = _customResources.RunAsync(_stopping.Token);
         _background = Task.WhenAll(_background, new CsrSigningController(Catalog, Resources, Pki, log).RunAsync(_stopping.Token));
         await _customResources.Synced.WaitAsync(ct).ConfigureAwait(false);
+
+        // RBAC: default policy first, then the authorizer's index from the store; requests are served only after.
+        await RbacBootstrap.EnsureAsync(Resources, Catalog, ct).ConfigureAwait(false);
+        rbac.Log = log;
+        _background = Task.WhenAll(_background, rbac.RunAsync(Resources, Catalog, _stopping.Token),
+            new ClusterRoleAggregator(rbac, Resources, Catalog, log).RunAsync(_stopping.Token));
+        await rbac.Synced.WaitAsync(ct).ConfigureAwait(false);
+        Authorizer = rbac;
 
         await _app.StartAsync(ct).ConfigureAwait(false);
         var host = _options.Bind.Contains(':') ? $"[{_options.Bind}]" : _options.Bind;

@@ -12,6 +12,7 @@ public static class BuiltinResources
 
     private static readonly string[] All = ["all"];
     private static readonly string[] Status = ["status"];
+    /// <summary>Create-only resources answered by code, never stored (access reviews).</summary>
     private static readonly string[] Create = ["create"];
 
     private static readonly Spec[] Specs =
@@ -41,6 +42,10 @@ public static class BuiltinResources
         new("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false),
         new("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", true),
         new("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false),
+        new("authorization.k8s.io", "v1", "localsubjectaccessreviews", "LocalSubjectAccessReview", true, Verbs: Create),
+        new("authorization.k8s.io", "v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", false, Verbs: Create),
+        new("authorization.k8s.io", "v1", "selfsubjectrulesreviews", "SelfSubjectRulesReview", false, Verbs: Create),
+        new("authorization.k8s.io", "v1", "subjectaccessreviews", "SubjectAccessReview", false, Verbs: Create),
         new("coordination.k8s.io", "v1", "leases", "Lease", true),
         new("events.k8s.io", "v1", "events", "Event", true, ["ev"]),
         new("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", true, ["pdb"], null, Status),
