@@ -12,8 +12,10 @@ public static class ControllerManager
     {
         var namespaces = new NamespaceController(client, logs.CreateLogger("namespace-controller"));
         var gc = new GarbageCollector.GarbageCollector(client, logs.CreateLogger("garbage-collector"));
+        var disruption = new Disruption.DisruptionController(client, logs.CreateLogger("disruption-controller"));
         return Task.WhenAll(
             namespaces.RunAsync(2, ct),
-            gc.StartAsync(2, ct));
+            gc.StartAsync(2, ct),
+            disruption.RunAsync(2, ct));
     }
 }

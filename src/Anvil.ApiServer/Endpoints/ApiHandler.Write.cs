@@ -29,8 +29,21 @@ public sealed partial class ApiHandler
         await WriteSingleAsync(ctx, def, created, format, 201).ConfigureAwait(false);
     }
 
-    private Task CreateSubresourceAsync(HttpContext ctx, ResourceDefinition def, string ns, RequestInfo info, UserInfo user, byte[] body, OutputFormat format, CancellationToken ct) =>
+    private async Task CreateSubresourceAsync(HttpContext ctx, ResourceDefinition def, string ns, RequestInfo info, UserInfo user, byte[] body, OutputFormat format, CancellationToken ct)
+    {
+        // pods/binding and pods/eviction: named creates answering with a Status (Registry/Core).
+        if (def.Group.Length == 0 && def.Resource == "pods" && info.Subresource is "binding" or "eviction")
+        {
+            var options = BuildWriteOptions(ctx, user, info.Subresource);
+            var input = RequestBody.DecodeObject(body, ctx.Request.ContentType);
+            var status = info.Subresource == "binding"
+                ? await new Registry.Core.PodBindingRest(_store, _time).CreateAsync(def, ns, info.Name, input, options, ct).ConfigureAwait(false)
+                : await new Registry.Core.PodEvictionRest(_store, _catalog, _time).CreateAsync(def, ns, info.Name, input, options, ct).ConfigureAwait(false);
+            await ResponseWriter.WriteObjectAsync(ctx, (int?)status["code"] ?? 201, status, format).ConfigureAwait(false);
+            return;
+        }
         throw StatusError.MethodNotSupported(def.GroupResource, $"POST {info.Subresource}");
+    }
 
     /// <summary>Decodes a body for <paramref name="def"/>: media type, apiVersion/kind agreement, field validation.</summary>
     private JsonObject DecodeFor(HttpContext ctx, ResourceDefinition def, byte[] body, WriteOptions options)
