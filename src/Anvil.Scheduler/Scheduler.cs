@@ -65,7 +65,7 @@ public sealed class Scheduler
     /// <summary>Runs until cancelled: informers, the queue's timers, the event writers and the scheduling loop.</summary>
     public async Task RunAsync(CancellationToken ct)
     {
-        var background = new List<Task> { _pods.RunAsync(ct), _nodes.RunAsync(ct), _events.RunAsync(4, ct), FlushLoopAsync(ct) };
+        var background = new List<Task> { _pods.RunAsync(ct), _nodes.RunAsync(ct), _events.RunAsync(2, ct), FlushLoopAsync(ct) };
         try
         {
             await _nodes.WaitForSyncAsync(ct).ConfigureAwait(false);
