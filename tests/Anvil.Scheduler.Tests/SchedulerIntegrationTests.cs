@@ -108,6 +108,17 @@ public sealed class SchedulerIntegrationTests(ClusterFixture cluster) : IClassFi
 
         var missing = await Assert.ThrowsAsync<ApiException>(() => Api.SendAsync(HttpMethod.Post, Pods.Path(ns, "nope", "binding"), Binding("n1", "nope"), "application/json", default));
         Assert.Equal("pods \"nope\" not found", missing.Message);
+        var invalid = await Assert.ThrowsAsync<ApiException>(() => Api.SendAsync(HttpMethod.Post, Pods.Path(ns, "p", "binding"), Binding(""), "application/json", default));
+        Assert.Equal((500, "target.name: Required value"), (invalid.Code, invalid.Message));
+
+        var deleting = Create(Pod("d", ns, spec: new JsonObject { ["schedulerName"] = "other" }));
+        deleting["metadata"]!["finalizers"] = new JsonArray("example.com/keep");
+        await Api.CreateAsync(Pods, ns, deleting);
+        await Api.DeleteAsync(Pods, ns, "d");
+        var gone = await Assert.ThrowsAsync<ApiException>(() => Api.SendAsync(HttpMethod.Post, Pods.Path(ns, "d", "binding"), Binding("n1", "d"), "application/json", default));
+        Assert.Equal((409, "Operation cannot be fulfilled on pods/binding \"d\": pod d is being deleted, cannot be assigned to a host"), (gone.Code, gone.Message));
+        await Api.PatchAsync(Pods, ns, "d", JsonNode.Parse("""{"metadata":{"finalizers":null}}""")!);
+
         var mismatch = await Assert.ThrowsAsync<ApiException>(() => Api.SendAsync(HttpMethod.Post, Pods.Path(ns, "nope", "binding"), Binding("n1"), "application/json", default));
         Assert.Equal((400, "name in URL does not match name in Binding object"), (mismatch.Code, mismatch.Message));
     }
@@ -191,5 +202,35 @@ public sealed class SchedulerIntegrationTests(ClusterFixture cluster) : IClassFi
         Assert.True((await Assert.ThrowsAsync<ApiException>(() => Api.GetAsync(Pods, ns, "web-1"))).IsNotFound);
         var spent = await Api.GetAsync(Pdbs, ns, "web");
         Assert.Equal(0, (long?)spent["status"]?["disruptionsAllowed"]);
+    }
+
+    [Fact]
+    public async Task BudgetPercentagesScaleByTheControllersReplicas()
+    {
+        var ns = await cluster.NamespaceAsync("pdb-percent");
+        var rs = await Api.CreateAsync(new ResourceRef("apps", "v1", "replicasets", true), ns, (JsonObject)JsonNode.Parse("""
+            {"apiVersion":"apps/v1","kind":"ReplicaSet","metadata":{"name":"web"},
+             "spec":{"replicas":4,"selector":{"matchLabels":{"app":"web"}},
+                     "template":{"metadata":{"labels":{"app":"web"}},"spec":{"containers":[{"name":"c","image":"busybox"}]}}}}
+            """)!);
+        foreach (var name in new[] { "web-a", "web-b", "web-c" })
+        {
+            await RunningPodAsync(ns, name, new JsonObject { ["app"] = "web" });
+            var pod = await Api.GetAsync(Pods, ns, name);
+            pod["metadata"]!["ownerReferences"] = new JsonArray(new JsonObject
+            {
+                ["apiVersion"] = "apps/v1", ["kind"] = "ReplicaSet", ["name"] = "web", ["uid"] = ObjectMeta.Uid(rs), ["controller"] = true,
+            });
+            await Api.UpdateAsync(Pods, ns, name, pod);
+        }
+        await Api.CreateAsync(Pdbs, ns, new JsonObject
+        {
+            ["apiVersion"] = "policy/v1", ["kind"] = "PodDisruptionBudget", ["metadata"] = new JsonObject { ["name"] = "web" },
+            ["spec"] = new JsonObject { ["maxUnavailable"] = "25%", ["selector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["app"] = "web" } } },
+        });
+        // 4 replicas expected, 25% of 4 = 1 may be unavailable: 3 desired, 3 healthy, no disruption left.
+        var pdb = await BudgetAsync(ns, "web", allowed: 0, healthy: 3);
+        Assert.Equal(4, (long?)pdb["status"]?["expectedPods"]);
+        Assert.Equal(3, (long?)pdb["status"]?["desiredHealthy"]);
     }
 }
