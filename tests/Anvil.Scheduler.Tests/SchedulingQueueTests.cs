@@ -96,4 +96,15 @@ public sealed class SchedulingQueueTests
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => q.PopAsync(cts.Token));
     }
+
+    [Fact]
+    public async Task APodChangedDuringItsCycleIsRetriedAfterBackoff()
+    {
+        var q = new SchedulingQueue(new ManualTime());
+        q.Add("ns/p", "u", 0);
+        var (pod, cycle) = await q.PopAsync(CancellationToken.None);
+        q.Add("ns/p", "u", 0);
+        q.AddUnschedulable(pod, cycle);
+        Assert.Equal((0, 1), (q.UnschedulableCount, q.BackoffCount));
+    }
 }

@@ -10,6 +10,8 @@ internal sealed class QueuedPod(string key, string uid, int priority, DateTimeOf
     public DateTimeOffset Timestamp { get; set; } = added;
     public int Attempts { get; set; }
     internal QueueState State { get; set; }
+    /// <summary>The pod changed while being scheduled: if this attempt fails, retry after backoff rather than park it.</summary>
+    internal bool UpdatedInFlight { get; set; }
     /// <summary>Bumped on every move so stale heap entries are recognised and skipped.</summary>
     internal long Version { get; set; }
 }

@@ -40,6 +40,7 @@ internal sealed class SchedulingQueue(TimeProvider time)
                 existing.Uid = uid;
                 existing.Priority = priority;
                 if (existing.State == QueueState.Unschedulable) MoveLocked(existing, time.GetUtcNow());
+                else if (existing.State == QueueState.InFlight) existing.UpdatedInFlight = true;
                 return;
             }
             var pod = new QueuedPod(key, uid, priority, time.GetUtcNow());
@@ -71,6 +72,7 @@ internal sealed class SchedulingQueue(TimeProvider time)
                     var (pod, version) = entry;
                     if (pod.Version != version || pod.State != QueueState.Active || !_pods.TryGetValue(pod.Key, out var current) || current != pod) continue;
                     pod.State = QueueState.InFlight;
+                    pod.UpdatedInFlight = false;
                     pod.Attempts++;
                     return (pod, ++_schedulingCycle);
                 }
@@ -92,7 +94,7 @@ internal sealed class SchedulingQueue(TimeProvider time)
         {
             if (!_pods.TryGetValue(pod.Key, out var current) || current != pod) return;
             pod.Timestamp = time.GetUtcNow();
-            if (_moveRequestCycle >= cycle) PushBackoffLocked(pod);
+            if (_moveRequestCycle >= cycle || pod.UpdatedInFlight) PushBackoffLocked(pod);
             else
             {
                 pod.State = QueueState.Unschedulable;
