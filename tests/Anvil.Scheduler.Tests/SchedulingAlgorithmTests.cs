@@ -102,6 +102,31 @@ public sealed class SchedulingAlgorithmTests
     }
 
     [Fact]
+    public void PreferredNodeAffinityWins()
+    {
+        var (cache, algorithm) = Cluster(Node("plain"), Node("ssd", labels: new JsonObject { ["disk"] = "ssd" }));
+        var spec = (JsonObject)JsonNode.Parse("""
+            {"affinity":{"nodeAffinity":{"preferredDuringSchedulingIgnoredDuringExecution":[
+              {"weight":50,"preference":{"matchExpressions":[{"key":"disk","operator":"In","values":["ssd"]}]}}]}}}
+            """)!;
+        for (var i = 0; i < 5; i++)
+            Assert.Equal("ssd", algorithm.Schedule(PodInfo.From(Pod($"p{i}", spec: spec.DeepClone().AsObject())), cache.Nodes).Node?.Name);
+    }
+
+    [Theory]
+    [InlineData(false, "clean")]
+    [InlineData(true, null)]
+    public void PreferNoScheduleTaintsAreAvoided(bool tolerate, string? expected)
+    {
+        var (cache, algorithm) = Cluster(Node("clean"), Node("tainted", taints: Taint("spot", "true", "PreferNoSchedule")));
+        var spec = new JsonObject();
+        if (tolerate) spec["tolerations"] = new JsonArray(new JsonObject { ["key"] = "spot", ["operator"] = "Exists" });
+        var chosen = Enumerable.Range(0, 20).Select(i => algorithm.Schedule(PodInfo.From(Pod($"p{i}", spec: spec.DeepClone().AsObject())), cache.Nodes).Node!.Name).ToHashSet();
+        if (expected != null) Assert.Equal([expected], chosen);
+        else Assert.Equal(["clean", "tainted"], chosen.Order().ToList()); // equal scores: ties broken at random
+    }
+
+    [Fact]
     public void AssumedPodsCountUntilForgotten()
     {
         var (cache, algorithm) = Cluster(Node("n1", cpu: "1"));

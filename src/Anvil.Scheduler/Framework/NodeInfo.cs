@@ -19,6 +19,8 @@ internal sealed class NodeInfo(string name)
     public bool Unschedulable { get; private set; }
     /// <summary>spec.taints with NoSchedule/NoExecute effect, plus the not-ready/unreachable taint a node without Ready=True carries.</summary>
     public IReadOnlyList<Taint> Taints { get; private set; } = [];
+    /// <summary>spec.taints with PreferNoSchedule effect (scoring only).</summary>
+    public IReadOnlyList<Taint> PreferNoScheduleTaints { get; private set; } = [];
 
     public Resources Requested { get; private set; }
     public Resources NonZeroRequested { get; private set; }
@@ -39,11 +41,13 @@ internal sealed class NodeInfo(string name)
         var pods = Resources.Count(status?["allocatable"]?["pods"]);
         var unschedulable = JsonRead.Bool(spec?["unschedulable"]) == true;
         var taints = new List<Taint>();
+        var preferNoSchedule = new List<Taint>();
         foreach (var t in (spec?["taints"] as JsonArray ?? []).OfType<JsonObject>())
         {
             var effect = JsonRead.Str(t["effect"]) ?? "";
-            if (effect is "NoSchedule" or "NoExecute")
-                taints.Add(new Taint(JsonRead.Str(t["key"]) ?? "", JsonRead.Str(t["value"]) ?? "", effect));
+            var taint = new Taint(JsonRead.Str(t["key"]) ?? "", JsonRead.Str(t["value"]) ?? "", effect);
+            if (effect is "NoSchedule" or "NoExecute") taints.Add(taint);
+            else if (effect == "PreferNoSchedule") preferNoSchedule.Add(taint);
         }
         // What the node lifecycle controller would taint: Ready=False → not-ready, Unknown → unreachable.
         var ready = (status?["conditions"] as JsonArray ?? []).OfType<JsonObject>().FirstOrDefault(c => JsonRead.Str(c["type"]) == "Ready");
@@ -54,13 +58,14 @@ internal sealed class NodeInfo(string name)
             if (!taints.Any(t => t.Key == key && t.Effect == "NoSchedule")) taints.Add(new Taint(key, "", "NoSchedule"));
         }
         var changed = !HasNode || unschedulable != Unschedulable || allocatable != Allocatable || pods != AllowedPods
-            || !taints.SequenceEqual(Taints) || !SameLabels(labels, Labels);
+            || !taints.SequenceEqual(Taints) || !preferNoSchedule.SequenceEqual(PreferNoScheduleTaints) || !SameLabels(labels, Labels);
         HasNode = true;
         Labels = labels;
         Allocatable = allocatable;
         AllowedPods = pods;
         Unschedulable = unschedulable;
         Taints = taints;
+        PreferNoScheduleTaints = preferNoSchedule;
         return changed;
     }
 

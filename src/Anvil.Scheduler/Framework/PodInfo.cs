@@ -27,6 +27,8 @@ internal sealed class PodInfo
     /// <summary>requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms (ORed), or null when absent.</summary>
     public IReadOnlyList<NodeSelectorTerm>? RequiredAffinity { get; init; }
     public IReadOnlyList<Toleration> Tolerations { get; init; } = [];
+    /// <summary>preferredDuringSchedulingIgnoredDuringExecution: (weight, term) pairs for scoring.</summary>
+    public IReadOnlyList<(int Weight, NodeSelectorTerm Term)> PreferredAffinity { get; init; } = [];
     public IReadOnlyList<TopologySpreadConstraint> SpreadConstraints { get; init; } = [];
     /// <summary>The controller owner's UID, for spreading replicas of one workload.</summary>
     public string? ControllerUid { get; init; }
@@ -50,6 +52,8 @@ internal sealed class PodInfo
             Labels = StringMap(ObjectMeta.Labels(pod)),
             NodeSelector = StringMap(spec?["nodeSelector"] as JsonObject),
             RequiredAffinity = ParseRequiredAffinity(spec?["affinity"]?["nodeAffinity"]?["requiredDuringSchedulingIgnoredDuringExecution"] as JsonObject),
+            PreferredAffinity = (spec?["affinity"]?["nodeAffinity"]?["preferredDuringSchedulingIgnoredDuringExecution"] as JsonArray ?? []).OfType<JsonObject>()
+                .Select(p => ((int)(JsonRead.Int(p["weight"]) ?? 0), Term(p["preference"] as JsonObject ?? new JsonObject()))).ToList(),
             Tolerations = (spec?["tolerations"] as JsonArray ?? []).OfType<JsonObject>().Select(t => new Toleration(
                 JsonRead.Str(t["key"]) ?? "", JsonRead.Str(t["operator"]) ?? "", JsonRead.Str(t["value"]) ?? "", JsonRead.Str(t["effect"]) ?? "")).ToList(),
             SpreadConstraints = ParseSpread(spec?["topologySpreadConstraints"] as JsonArray),
@@ -103,8 +107,12 @@ internal sealed class PodInfo
     private static IReadOnlyList<NodeSelectorTerm>? ParseRequiredAffinity(JsonObject? selector)
     {
         if (selector == null) return null;
-        return (selector["nodeSelectorTerms"] as JsonArray ?? []).OfType<JsonObject>().Select(t => new NodeSelectorTerm(
-            Requirements(t["matchExpressions"] as JsonArray), Requirements(t["matchFields"] as JsonArray))).ToList();
+        return (selector["nodeSelectorTerms"] as JsonArray ?? []).OfType<JsonObject>().Select(Term).ToList();
+    }
+
+    private static NodeSelectorTerm Term(JsonObject t)
+    {
+        return new NodeSelectorTerm(Requirements(t["matchExpressions"] as JsonArray), Requirements(t["matchFields"] as JsonArray));
 
         static IReadOnlyList<NodeSelectorRequirement> Requirements(JsonArray? list) =>
             (list ?? []).OfType<JsonObject>().Select(r => new NodeSelectorRequirement(

@@ -56,17 +56,32 @@ internal sealed class SchedulingAlgorithm(Random random)
 
     private NodeInfo SelectHost(PodInfo pod, List<NodeInfo> feasible)
     {
-        var maxOwned = 0;
-        if (pod.ControllerUid != null)
-            foreach (var node in feasible) maxOwned = Math.Max(maxOwned, node.OwnerCount(pod.ControllerUid));
+        // Raw scores that normalize against the best candidate are computed first, only when they can differ.
+        long maxOwned = 0, maxAffinity = 0, maxTaints = 0;
+        var affinity = pod.PreferredAffinity.Count > 0 ? new long[feasible.Count] : null;
+        long[]? taints = null;
+        for (var i = 0; i < feasible.Count; i++)
+        {
+            var node = feasible[i];
+            if (pod.ControllerUid != null) maxOwned = Math.Max(maxOwned, node.OwnerCount(pod.ControllerUid));
+            if (affinity != null) maxAffinity = Math.Max(maxAffinity, affinity[i] = Scoring.PreferredAffinity(pod, node));
+            if (node.PreferNoScheduleTaints.Count > 0)
+            {
+                taints ??= new long[feasible.Count];
+                maxTaints = Math.Max(maxTaints, taints[i] = Scoring.IntolerablePreferNoSchedule(pod, node));
+            }
+        }
         NodeInfo? best = null;
         long bestScore = -1;
         var ties = 0;
-        foreach (var node in feasible)
+        for (var i = 0; i < feasible.Count; i++)
         {
+            var node = feasible[i];
             var score = Scoring.LeastAllocated(pod, node) * Scoring.LeastAllocatedWeight
                 + Scoring.BalancedAllocation(pod, node) * Scoring.BalancedAllocationWeight
-                + (pod.ControllerUid != null ? Scoring.Spread(node.OwnerCount(pod.ControllerUid), maxOwned) * Scoring.SpreadWeight : 0);
+                + (pod.ControllerUid != null ? Scoring.Spread(node.OwnerCount(pod.ControllerUid), (int)maxOwned) * Scoring.SpreadWeight : 0)
+                + (affinity != null ? Scoring.Normalize(affinity[i], maxAffinity, reverse: false) * Scoring.NodeAffinityWeight : 0)
+                + Scoring.Normalize(taints?[i] ?? 0, maxTaints, reverse: true) * Scoring.TaintTolerationWeight;
             if (score > bestScore)
             {
                 best = node;
