@@ -62,6 +62,12 @@ public sealed class Scheduler
     /// <summary>Scheduling attempts that found no node.</summary>
     public long FailedCount => Interlocked.Read(ref _failed);
 
+    /// <summary>The nodes the cache holds (name, cordoned), for tests that must not race the informers.</summary>
+    internal IReadOnlyList<(string Name, bool Unschedulable)> CachedNodes()
+    {
+        lock (_cache.Gate) return _cache.Nodes.Select(n => (n.Name, n.Unschedulable)).ToList();
+    }
+
     /// <summary>Runs until cancelled: informers, the queue's timers, the event writers and the scheduling loop.</summary>
     public async Task RunAsync(CancellationToken ct)
     {

@@ -25,6 +25,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     private ApiServerHost? _server;
     private KubeClient? _schedulerClient;
     private Task _running = Task.CompletedTask;
+    private Scheduler? _scheduler;
 
     public KubeClient Admin { get; private set; } = null!;
 
@@ -47,9 +48,9 @@ public sealed class ClusterFixture : IAsyncLifetime
         Admin = KubeClient.FromPem(new Uri(_server.ServerUrl), _server.Pki.CaPem, cert, key, "scheduler-tests");
         var (scert, skey) = _server.Pki.IssueClientCertificate("system:kube-scheduler", [], TimeSpan.FromDays(1));
         _schedulerClient = KubeClient.FromPem(new Uri(_server.ServerUrl), _server.Pki.CaPem, scert, skey, "kube-scheduler");
-        var scheduler = new Scheduler(_schedulerClient, NullLogger.Instance);
+        _scheduler = new Scheduler(_schedulerClient, NullLogger.Instance);
         var disruption = new DisruptionController(_schedulerClient, NullLogger.Instance);
-        _running = Task.WhenAll(scheduler.RunAsync(_stop.Token), disruption.RunAsync(1, _stop.Token));
+        _running = Task.WhenAll(_scheduler.RunAsync(_stop.Token), disruption.RunAsync(1, _stop.Token));
     }
 
     public async Task DisposeAsync()
@@ -69,7 +70,17 @@ public sealed class ClusterFixture : IAsyncLifetime
         foreach (var n in (existing["items"] as JsonArray ?? []).OfType<JsonObject>())
             await Admin.DeleteAsync(Nodes, "", ObjectMeta.Name(n));
         foreach (var n in nodes) await Admin.CreateAsync(Nodes, "", n);
+        await SchedulerSeesAsync([.. nodes.Select(n => (ObjectMeta.Name(n), (bool?)n["spec"]?["unschedulable"] == true))]);
     }
+
+    /// <summary>Waits until the scheduler's cache holds exactly these nodes, so a test's pods meet the state it set up.</summary>
+    public Task SchedulerSeesAsync(params (string Name, bool Unschedulable)[] expected) =>
+        EventuallyAsync("scheduler cache", () =>
+        {
+            var cached = _scheduler!.CachedNodes();
+            var same = cached.OrderBy(n => n.Name, StringComparer.Ordinal).SequenceEqual(expected.OrderBy(n => n.Name, StringComparer.Ordinal));
+            return Task.FromResult<(object?, string)>((same ? new object() : null, string.Join(", ", cached)));
+        });
 
     public async Task<string> NamespaceAsync(string name)
     {

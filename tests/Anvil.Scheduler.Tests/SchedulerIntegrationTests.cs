@@ -59,6 +59,7 @@ public sealed class SchedulerIntegrationTests(ClusterFixture cluster) : IClassFi
         await cluster.SetNodesAsync(Node("n1"));
         var ns = await cluster.NamespaceAsync("cordon");
         await Api.PatchAsync(Nodes, "", "n1", JsonNode.Parse("""{"spec":{"unschedulable":true}}""")!, "application/strategic-merge-patch+json");
+        await cluster.SchedulerSeesAsync(("n1", true));
         await Api.CreateAsync(Pods, ns, Create(Pod("p", ns)));
 
         var condition = await EventuallyAsync("PodScheduled=False", async () =>
