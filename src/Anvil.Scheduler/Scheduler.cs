@@ -217,6 +217,8 @@ public sealed class Scheduler
 
     private static bool IsAssigned(JsonObject pod) => JsonRead.Str(pod["spec"]?["nodeName"]) is { Length: > 0 };
 
+    private static int Priority(JsonObject pod) => (int)(JsonRead.Int(pod["spec"]?["priority"]) ?? 0);
+
     private static bool IsTerminal(JsonObject pod) => JsonRead.Str(pod["status"]?["phase"]) is "Succeeded" or "Failed";
 
     private void OnPodAdded(JsonObject pod)
@@ -228,7 +230,7 @@ public sealed class Scheduler
             lock (_cache.Gate) _cache.AddOrUpdateBoundPod(info);
             return;
         }
-        if (IsResponsible(pod) && !ObjectMeta.IsDeleting(pod)) _queue.Add(Informer.KeyOf(pod), ObjectMeta.Uid(pod), PodInfo.From(pod).Priority);
+        if (IsResponsible(pod) && !ObjectMeta.IsDeleting(pod)) _queue.Add(Informer.KeyOf(pod), ObjectMeta.Uid(pod), Priority(pod));
     }
 
     private void OnPodUpdated(JsonObject old, JsonObject pod)
@@ -250,7 +252,7 @@ public sealed class Scheduler
         if (!IsResponsible(pod) || ObjectMeta.IsDeleting(pod)) return;
         // Our own status writes change nothing the filters read: only spec and metadata changes retry a pod.
         if (!_queue.Contains(key) || SchedulingInputsChanged(old, pod))
-            _queue.Add(key, ObjectMeta.Uid(pod), PodInfo.From(pod).Priority);
+            _queue.Add(key, ObjectMeta.Uid(pod), Priority(pod));
     }
 
     private void OnPodDeleted(JsonObject pod)
