@@ -89,7 +89,7 @@ internal static class SchedulerBenchmark
             Console.WriteLine($"  CPU per pod: create {createCpu.TotalMilliseconds / pods:0.00} ms, schedule+bind+event {scheduleCpu.TotalMilliseconds / Math.Max(bound, 1):0.00} ms; on {Environment.ProcessorCount} cores that bounds binding at ~{Environment.ProcessorCount * 1000 / Math.Max(scheduleCpu.TotalMilliseconds / Math.Max(bound, 1), 1e-3):0} pods/s");
             Console.WriteLine($"  ratio to target {TargetPodsPerSecond:0} pods/s: {rate / TargetPodsPerSecond:0.00}");
             Console.WriteLine($"  reference: upstream scheduler_perf floor {UpstreamFloorPodsPerSecond:0} pods/s at 5000 nodes; ratio {rate / UpstreamFloorPodsPerSecond:0.00}");
-            Console.WriteLine($"  scheduler counted {scheduler.BoundCount} bound, {scheduler.FailedCount} failed attempts");
+            Console.WriteLine($"  scheduler: {scheduler.BoundCount} binding answers received when the watch saw the last binding, {scheduler.FailedCount} failed attempts");
             return bound == pods ? 0 : 1;
         }
         finally
