@@ -8,6 +8,7 @@ public static class Program
         usage: dotnet run -c Release --project bench/Anvil.Bench -- <benchmark> [flags]
 
         benchmarks:
+          scheduler   pods bound per second with many Node objects (--nodes N --pods M --quick)
           apiserver   API server end to end over HTTPS against a raw SQLite baseline
                       flags: --objects N (10000)  --seconds N per timed phase (6; 2 with --quick)
                              --quick  --http1 (HTTP/1.1 instead of HTTP/2)  --json FILE
@@ -15,6 +16,8 @@ public static class Program
 
     public static async Task<int> Main(string[] args)
     {
+        // scheduler: pods bound per second (bench/Anvil.Bench/Scheduler).
+        if (args.Length > 0 && args[0] == "scheduler") return await Scheduler.SchedulerBenchmark.RunAsync(args[1..]).ConfigureAwait(false);
         if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
         {
             Console.Error.WriteLine(Usage);

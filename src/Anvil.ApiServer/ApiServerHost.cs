@@ -116,6 +116,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         _audit = AuditRecorder.FromOptions(_options, log);
         var audit = _audit;
         var handler = new ApiHandler(Catalog, Resources, Schemas, fieldManagers, time, log);
+        Registry.Core.PodSubresourceHandler.Register(handler, Resources, Catalog, time);
         handler.Subresources.Add("", "serviceaccounts", "token", new TokenRequestHandler(tokenIssuer, Catalog, Resources));
         handler.VirtualCreates.Add("authentication.k8s.io", "tokenreviews", new TokenReviewHandler(bearerTokens, tokenIssuer.ApiAudiences));
         handler.VirtualCreates.Add("authentication.k8s.io", "selfsubjectreviews", new SelfSubjectReviewHandler(time));

@@ -96,6 +96,9 @@ internal static class UpCommand
         var (cert, key) = server.Pki.IssueClientCertificate("system:kube-controller-manager", [], TimeSpan.FromDays(365));
         using var controllerClient = KubeClient.FromPem(new Uri(server.ServerUrl), server.Pki.CaPem, cert, key, "kube-controller-manager");
         var controllers = ControllerManager.RunAsync(controllerClient, logs, stop.Token);
+        var (schedulerCert, schedulerKey) = server.Pki.IssueClientCertificate("system:kube-scheduler", [], TimeSpan.FromDays(365));
+        using var schedulerClient = KubeClient.FromPem(new Uri(server.ServerUrl), server.Pki.CaPem, schedulerCert, schedulerKey, "kube-scheduler");
+        var scheduler = new Anvil.Scheduler.Scheduler(schedulerClient, logs.CreateLogger("scheduler")).RunAsync(stop.Token);
 
         // SIGHUP: re-read the encryption configuration and re-encrypt (anvil admin rotate-encryption-key sends it).
         using var hup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c =>
@@ -125,7 +128,7 @@ internal static class UpCommand
         }
         try
         {
-            await controllers.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            await Task.WhenAll(controllers, scheduler).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         }
         catch (Exception e) when (e is TimeoutException or OperationCanceledException)
         {

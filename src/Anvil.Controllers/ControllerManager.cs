@@ -25,6 +25,7 @@ public static class ControllerManager
         var jobs = new JobController(client, logs.CreateLogger("job-controller"));
         var cronJobs = new CronJobController(client, logs.CreateLogger("cronjob-controller"));
         var podGc = new PodGCController(client, logs.CreateLogger("pod-garbage-collector"));
+        var disruption = new Disruption.DisruptionController(client, logs.CreateLogger("disruption-controller"));
         var ttl = new TtlAfterFinishedController(client, logs.CreateLogger("ttl-after-finished-controller"));
         // Worker counts are kube-controller-manager's defaults (--concurrent-*-syncs).
         return Task.WhenAll(
@@ -36,6 +37,7 @@ public static class ControllerManager
             jobs.RunAsync(5, ct),
             cronJobs.RunAsync(5, ct),
             podGc.RunAsync(1, ct),
-            ttl.RunAsync(5, ct));
+            ttl.RunAsync(5, ct),
+            disruption.RunAsync(2, ct));
     }
 }

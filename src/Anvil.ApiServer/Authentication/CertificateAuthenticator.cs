@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using Anvil.Machinery.Errors;
 using Microsoft.AspNetCore.Http;
 
@@ -10,6 +11,13 @@ public sealed class CertificateAuthenticator(ClientCertificateAuthenticator cert
     {
         var cert = ctx.Connection.ClientCertificate ?? await ctx.Connection.GetClientCertificateAsync(ct).ConfigureAwait(false);
         if (cert == null) return null;
-        return certificates.Authenticate(cert) ?? throw StatusError.Unauthorized();
+        // A TLS connection keeps its certificate: verify the chain once per connection, not per request.
+        var items = ctx.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionItemsFeature>()?.Items;
+        if (items?.TryGetValue(typeof(CertificateAuthenticator), out var cached) == true && cached is (X509Certificate2 c, UserInfo u)
+            && ReferenceEquals(c, cert) && DateTime.Now < cert.NotAfter)
+            return u;
+        var user = certificates.Authenticate(cert) ?? throw StatusError.Unauthorized();
+        if (items != null) items[typeof(CertificateAuthenticator)] = (cert, user);
+        return user;
     }
 }

@@ -1,0 +1,3 @@
+namespace Anvil.Scheduler.Queue;
+
+internal enum QueueState { Active, Backoff, Unschedulable, InFlight }
