@@ -98,6 +98,10 @@ public static class BootstrapPolicy
             // upstream gives system:controller:namespace-controller and system:controller:generic-garbage-collector.
             R(["delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["*"], "*"),
             R(["update"], Core, "namespaces/finalize", "namespaces/status"),
+            // ...and what the workload controllers create: replicaset/deployment, job/cronjob, endpoints.
+            R(["create"], Core, "pods", "endpoints"),
+            R(["create"], ["apps"], "replicasets"),
+            R(["create"], ["batch"], "jobs"),
         ]),
         new("system:kube-dns", [R(["list", "watch"], Core, "endpoints", "services")]),
         // kube-controller-manager's certificate controller: the in-process signer writes as this service account.
