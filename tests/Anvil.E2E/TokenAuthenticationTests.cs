@@ -11,8 +11,21 @@ public sealed class TokenAuthenticationTests(AnvilServer server) : E2ETest(serve
 {
     private async Task<string> TokenAsync(string ns, params string[] extra)
     {
+        await GrantViewAsync(ns);
         var r = (await K(["create", "token", "default", "-n", ns, .. extra])).Succeeded();
         return r.Stdout.Trim();
+    }
+
+    /// <summary>RBAC gives a service account nothing by default: let ns/default read its namespace, as a user would.</summary>
+    private async Task GrantViewAsync(string ns)
+    {
+        var bind = await K("create", "rolebinding", "default-view", "--clusterrole=view", $"--serviceaccount={ns}:default", "-n", ns);
+        if (bind.ExitCode != 0 && !bind.Stderr.Contains("AlreadyExists", StringComparison.Ordinal)) bind.Succeeded();
+        await EventuallyAsync($"{ns}:default may list pods", async () =>
+        {
+            var r = await K("auth", "can-i", "list", "pods", "-n", ns, $"--as=system:serviceaccount:{ns}:default");
+            return (r.Stdout.Trim() == "yes", r.Stdout + r.Stderr);
+        });
     }
 
     /// <summary>A kubeconfig with the admin's cluster but only a bearer token as credential.</summary>
