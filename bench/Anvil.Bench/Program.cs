@@ -8,6 +8,7 @@ public static class Program
         usage: dotnet run -c Release --project bench/Anvil.Bench -- <benchmark> [flags]
 
         benchmarks:
+          rbac        RBAC-checked get with 1,000 roles/bindings vs system:masters (--roles N --clients N --seconds N --quick)
           scheduler   pods bound per second with many Node objects (--nodes N --pods M --quick)
           apiserver   API server end to end over HTTPS against a raw SQLite baseline
                       flags: --objects N (10000)  --seconds N per timed phase (6; 2 with --quick)
@@ -16,6 +17,8 @@ public static class Program
 
     public static async Task<int> Main(string[] args)
     {
+        // rbac: RBAC-checked get against system:masters (bench/Anvil.Bench/Rbac).
+        if (args.Length > 0 && args[0] == "rbac") return await Rbac.RbacBenchmark.RunAsync(args[1..]).ConfigureAwait(false);
         // scheduler: pods bound per second (bench/Anvil.Bench/Scheduler).
         if (args.Length > 0 && args[0] == "scheduler") return await Scheduler.SchedulerBenchmark.RunAsync(args[1..]).ConfigureAwait(false);
         if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
