@@ -24,6 +24,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     private readonly CancellationTokenSource _stop = new();
     private ApiServerHost? _server;
     private KubeClient? _schedulerClient;
+    private KubeClient? _controllerClient;
     private Task _running = Task.CompletedTask;
     private Scheduler? _scheduler;
 
@@ -49,7 +50,10 @@ public sealed class ClusterFixture : IAsyncLifetime
         var (scert, skey) = _server.Pki.IssueClientCertificate("system:kube-scheduler", [], TimeSpan.FromDays(1));
         _schedulerClient = KubeClient.FromPem(new Uri(_server.ServerUrl), _server.Pki.CaPem, scert, skey, "kube-scheduler");
         _scheduler = new Scheduler(_schedulerClient, NullLogger.Instance);
-        var disruption = new DisruptionController(_schedulerClient, NullLogger.Instance);
+        // Each component under its own identity, as anvil up runs them (RBAC grants them different rights).
+        var (ccert, ckey) = _server.Pki.IssueClientCertificate("system:kube-controller-manager", [], TimeSpan.FromDays(1));
+        _controllerClient = KubeClient.FromPem(new Uri(_server.ServerUrl), _server.Pki.CaPem, ccert, ckey, "kube-controller-manager");
+        var disruption = new DisruptionController(_controllerClient, NullLogger.Instance);
         _running = Task.WhenAll(_scheduler.RunAsync(_stop.Token), disruption.RunAsync(1, _stop.Token));
     }
 
@@ -58,6 +62,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         _stop.Cancel();
         try { await _running.WaitAsync(TimeSpan.FromSeconds(10)); } catch (Exception e) when (e is TimeoutException or OperationCanceledException) { }
         Admin.Dispose();
+        _controllerClient?.Dispose();
         _schedulerClient?.Dispose();
         if (_server != null) await _server.DisposeAsync();
         try { Directory.Delete(_dir, true); } catch (IOException) { }
