@@ -10,6 +10,5 @@ internal static class Native
     public static extern int kill(int pid, int signal);
 
     /// <summary>The bundled SQLite's sleep; returns the milliseconds it asked the OS for (SQLitePCLRaw 2.0 does not wrap it).</summary>
-    [DllImport("e_sqlite3", EntryPoint = "sqlite3_sleep")]
-    public static extern int sqlite3_sleep(int milliseconds);
+
 }

@@ -45,6 +45,7 @@ internal static class Report
         if (r.Baseline is { BusyWaitMs: >= 0 } bw)
         {
             o.WriteLine($"  raw SQLite: a writer blocked by another's {SqliteBaseline.BusyHoldMs} ms transaction waited {bw.BusyWaitMs:0} ms (busy_timeout handler);");
+            o.WriteLine($"  SQLite library: {Anvil.Storage.Sqlite.SqliteNative.Library}");
             o.WriteLine($"  sqlite3_sleep(1) slept {bw.SleepOneMs} ms{(bw.SleepOneMs >= 1000 ? " (this SQLite build has no usleep: every busy/lock retry sleeps a whole second)" : "")}");
         }
         var withErrors = r.Ops.Concat(r.Preload is null ? [] : [r.Preload]).Concat(r.Layers?.Creates ?? []);

@@ -59,7 +59,7 @@ internal sealed class SqliteBaseline(string directory, byte[] value, int rows, T
         Read1 = ThreadRunner.Run("raw sqlite get by key", 1, 1_000_000, readTime, _ => Reader(single, stored));
         ReadN = ThreadRunner.Run("raw sqlite get by key", concurrency, 1_000_000, readTime, _ => Reader(single, stored));
         BusyWaitMs = MeasureBusyWait(multi);
-        SleepOneMs = Native.sqlite3_sleep(1);
+        SleepOneMs = Anvil.Storage.Sqlite.SqliteNative.Sleep(1);
     }
 
     /// <summary>

@@ -17,6 +17,19 @@ public static class SqliteNative
     /// <summary>The library in use: the system library's path, or "e_sqlite3 (bundled)".</summary>
     public static string Library { get; private set; } = "";
 
+    private static IntPtr s_handle;
+
+    private delegate int SleepFunction(int milliseconds);
+
+    /// <summary>Calls the library's sqlite3_sleep (a diagnostic: returns what it slept, 1000 for 1 ms without usleep).</summary>
+    public static int Sleep(int milliseconds)
+    {
+        Init();
+        var handle = s_handle != IntPtr.Zero ? s_handle : NativeLibrary.Load("e_sqlite3", typeof(SQLitePCL.SQLite3Provider_e_sqlite3).Assembly, null);
+        var sleep = Marshal.GetDelegateForFunctionPointer<SleepFunction>(NativeLibrary.GetExport(handle, "sqlite3_sleep"));
+        return sleep(milliseconds);
+    }
+
     public static void Init()
     {
         lock (Gate)
@@ -28,6 +41,7 @@ public static class SqliteNative
                 if (!NativeLibrary.TryLoad(candidate, out var handle)) continue;
                 var provider = typeof(SQLitePCL.SQLite3Provider_e_sqlite3).Assembly;
                 NativeLibrary.SetDllImportResolver(provider, (name, _, _) => name == "e_sqlite3" ? handle : IntPtr.Zero);
+                s_handle = handle;
                 Library = candidate;
                 break;
             }
