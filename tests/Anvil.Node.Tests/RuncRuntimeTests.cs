@@ -42,7 +42,7 @@ public sealed class RuncRuntimeTests(RuntimeFixture f) : IClassFixture<RuntimeFi
         var lines = CriLog.Parse(await File.ReadAllLinesAsync(s.LogPath)).ToList();
         Assert.Equal([("stdout", "hello"), ("stderr", "oops")], lines.Select(l => (l.Stream, l.Text)).ToList());
         // Listed (adoptable) from the bundle records, then gone after removal.
-        Assert.Contains(await f.Runtime.ListContainersAsync(CancellationToken.None), c => c.Id == id && c.PodName == "p");
+        Assert.Contains(await f.Runtime.ListContainersAsync(null, CancellationToken.None), c => c.Id == id && c.PodName == "p");
         await f.Runtime.RemoveContainerAsync(id, CancellationToken.None);
         Assert.Null(await f.Runtime.ContainerStatusAsync(id, CancellationToken.None));
     }

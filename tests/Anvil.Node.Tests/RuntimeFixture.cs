@@ -27,7 +27,7 @@ public sealed class RuntimeFixture : IAsyncLifetime
     {
         if (Environment.GetEnvironmentVariable("ANVIL_NODE_KEEP") != null) return;
         if (Runtime != null)
-            foreach (var c in await Runtime.ListContainersAsync(CancellationToken.None))
+            foreach (var c in await Runtime.ListContainersAsync(null, CancellationToken.None))
                 await Runtime.RemoveContainerAsync(c.Id, CancellationToken.None);
         try { Directory.Delete(Dir, true); } catch (IOException) { }
     }

@@ -24,7 +24,8 @@ public interface IRuntimeService
 
     Task RemoveContainerAsync(string id, CancellationToken ct);
 
-    Task<IReadOnlyList<ContainerStatus>> ListContainersAsync(CancellationToken ct);
+    /// <summary>Containers of one pod (or all when <paramref name="podUid"/> is null), from the runtime's records.</summary>
+    Task<IReadOnlyList<ContainerStatus>> ListContainersAsync(string? podUid, CancellationToken ct);
 
     Task<ContainerStatus?> ContainerStatusAsync(string id, CancellationToken ct);
 }

@@ -53,7 +53,7 @@ public sealed class RuncRuntime : IRuntimeService
 
     public async Task StopPodSandboxAsync(string podUid, CancellationToken ct)
     {
-        foreach (var c in await ListContainersAsync(ct).ConfigureAwait(false))
+        foreach (var c in await ListContainersAsync(podUid, ct).ConfigureAwait(false))
             if (c.PodUid == podUid && c.State is ContainerState.Running or ContainerState.Created)
                 await StopContainerAsync(c.Id, TimeSpan.Zero, ct).ConfigureAwait(false);
         // The pod's cgroup directories stay behind when runc removes the containers' own.
@@ -172,13 +172,14 @@ public sealed class RuncRuntime : IRuntimeService
         }
     }
 
-    public async Task<IReadOnlyList<ContainerStatus>> ListContainersAsync(CancellationToken ct)
+    public async Task<IReadOnlyList<ContainerStatus>> ListContainersAsync(string? podUid, CancellationToken ct)
     {
         var list = new List<ContainerStatus>();
         foreach (var dir in SafeDirs(_containers))
         {
             var id = Path.GetFileName(dir);
             if (!id.StartsWith(_idPrefix, StringComparison.Ordinal)) continue;
+            if (podUid != null && ContainerMeta.Read(dir)?.PodUid != podUid) continue;
             if (await ContainerStatusAsync(id, ct).ConfigureAwait(false) is { } s) list.Add(s);
         }
         return list;
