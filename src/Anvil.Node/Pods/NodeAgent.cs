@@ -255,7 +255,7 @@ public sealed class NodeAgent
             {
                 return;
             }
-            catch (Exception e) when (e is ApiException or HttpRequestException or IOException)
+            catch (Exception e) when (e is ApiException or HttpRequestException or IOException or InvalidOperationException)
             {
                 _log.LogWarning("node heartbeat failed node={Node} error={Error}", NodeName, e.Message);
             }
@@ -292,7 +292,7 @@ public sealed class NodeAgent
                         ["apiVersion"] = "v1", ["kind"] = "Node", ["name"] = NodeName, ["uid"] = ObjectMeta.Uid(node),
                     }),
                 },
-                ["spec"] = spec,
+                ["spec"] = spec.DeepClone(),
             }, ct).ConfigureAwait(false);
         }
     }
