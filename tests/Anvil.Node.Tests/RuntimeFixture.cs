@@ -27,8 +27,14 @@ public sealed class RuntimeFixture : IAsyncLifetime
     {
         if (Environment.GetEnvironmentVariable("ANVIL_NODE_KEEP") != null) return;
         if (Runtime != null)
-            foreach (var c in await Runtime.ListContainersAsync(null, CancellationToken.None))
+        {
+            var containers = await Runtime.ListContainersAsync(null, CancellationToken.None);
+            foreach (var c in containers)
                 await Runtime.RemoveContainerAsync(c.Id, CancellationToken.None);
+            // The pods' cgroup parents (runc removes only the containers' own).
+            foreach (var uid in containers.Select(c => c.PodUid).Append("pod-" + Prefix).Distinct())
+                await Runtime.StopPodSandboxAsync(uid, CancellationToken.None);
+        }
         try { Directory.Delete(Dir, true); } catch (IOException) { }
     }
 }

@@ -293,5 +293,7 @@ internal sealed class PodWorker
     {
         foreach (var c in await _agent.Runtime.ListContainersAsync(_uid, ct).ConfigureAwait(false))
             await _agent.Runtime.RemoveContainerAsync(c.Id, ct).ConfigureAwait(false);
+        // Again now that the containers' cgroups are gone: the pod's own cgroup directories can go too.
+        await _agent.Runtime.StopPodSandboxAsync(_uid, ct).ConfigureAwait(false);
     }
 }
