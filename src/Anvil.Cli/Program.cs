@@ -27,10 +27,11 @@ public static class Program
         usage: anvil <command> [flags]
 
         commands:
-          up      run the platform: API server with an embedded store (and, later, controllers and the node agent)
+          up      run the platform: API server with an embedded store, controllers and the node agent
                   --data-dir DIR   state, keys and kubeconfigs (default /var/lib/anvil as root, else ~/.local/share/anvil)
                   --port N         HTTPS port (default 6443)
                   --bind ADDR      address to listen on (default 127.0.0.1)
+                  --no-node        do not run the node agent (no containers; pods bound to this host stay Pending)
                   --audit-log-path PATH          audit log (default <data-dir>/audit.log; - for stdout)
                   --audit-policy-file FILE       audit.k8s.io/v1 Policy (default: Metadata level for every request)
                   --audit-log-maxsize MB         rotate the audit log at this size (default 100; 0: never)

@@ -6,6 +6,8 @@ using Anvil.ApiServer.Certificates;
 using Anvil.ApiServer.Encryption;
 using Anvil.Client;
 using Anvil.Controllers;
+using Anvil.Node.Pods;
+using Anvil.Node.Runtime;
 using Microsoft.Extensions.Logging;
 
 namespace Anvil.Cli;
@@ -20,8 +22,14 @@ internal static class UpCommand
         var bind = "127.0.0.1";
         string? auditLogPath = null, auditPolicyFile = null, encryptionConfig = null;
         int auditMaxSize = 100, auditMaxBackup = 10, auditMaxAge = 30;
+        var runNode = true;
         for (var i = 0; i < args.Length; i++)
         {
+            if (args[i] == "--no-node")
+            {
+                runNode = false;
+                continue;
+            }
             var (flag, value) = SplitFlag(args, ref i);
             switch (flag)
             {
@@ -100,6 +108,26 @@ internal static class UpCommand
         using var schedulerClient = KubeClient.FromPem(new Uri(server.ServerUrl), server.Pki.CaPem, schedulerCert, schedulerKey, "kube-scheduler");
         var scheduler = new Anvil.Scheduler.Scheduler(schedulerClient, logs.CreateLogger("scheduler")).RunAsync(stop.Token);
 
+        // The node agent (kubelet) as system:node:<name>; it leaves its containers running on shutdown (they are
+        // adopted on the next start). --no-node: a control plane without a node.
+        KubeClient? nodeClient = null;
+        var node = Task.CompletedTask;
+        if (runNode)
+        {
+            if (RuncRuntime.Unavailable() is { } why)
+            {
+                Console.Error.WriteLine($"anvil: not running the node agent: {why}");
+            }
+            else
+            {
+                var nodeName = Environment.MachineName.ToLowerInvariant();
+                var (nodeCert, nodeKey) = server.Pki.IssueClientCertificate("system:node:" + nodeName, ["system:nodes"], TimeSpan.FromDays(365));
+                nodeClient = KubeClient.FromPem(new Uri(server.ServerUrl), server.Pki.CaPem, nodeCert, nodeKey, "kubelet/" + NodeAgent.KubeletVersion);
+                var agent = new NodeAgent(nodeClient, new NodeAgentOptions { DataDir = dataDir, NodeName = nodeName }, logs.CreateLogger("node"));
+                node = agent.RunAsync(stop.Token);
+            }
+        }
+
         // SIGHUP: re-read the encryption configuration and re-encrypt (anvil admin rotate-encryption-key sends it).
         using var hup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c =>
         {
@@ -133,6 +161,14 @@ internal static class UpCommand
         catch (Exception e) when (e is TimeoutException or OperationCanceledException)
         {
         }
+        try
+        {
+            await node.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        {
+        }
+        nodeClient?.Dispose();
         return 0;
     }
 

@@ -16,6 +16,7 @@ public sealed class Informer
     private readonly ResourceRef _resource;
     private readonly string _namespace;
     private readonly ILogger _log;
+    private readonly string _query;
     private readonly ConcurrentDictionary<string, JsonObject> _cache = new();
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -23,8 +24,10 @@ public sealed class Informer
     public event Action<JsonObject, JsonObject>? Updated;
     public event Action<JsonObject>? Deleted;
 
-    public Informer(KubeClient client, ResourceRef resource, ILogger log, string ns = "")
+    /// <param name="query">Extra list/watch parameters, e.g. "fieldSelector=spec.nodeName%3Dn" (the kubelet's view).</param>
+    public Informer(KubeClient client, ResourceRef resource, ILogger log, string ns = "", string query = "")
     {
+        _query = query;
         _client = client;
         _resource = resource;
         _namespace = ns;
@@ -59,7 +62,7 @@ public sealed class Informer
                 backoff = TimeSpan.FromMilliseconds(200);
                 while (!ct.IsCancellationRequested)
                 {
-                    await foreach (var (type, obj) in _client.WatchAsync(_resource, _namespace, rv, 300, ct).ConfigureAwait(false))
+                    await foreach (var (type, obj) in _client.WatchAsync(_resource, _namespace, rv, 300, ct, _query).ConfigureAwait(false))
                     {
                         rv = ObjectMeta.ResourceVersion(obj);
                         Apply(type, obj);
@@ -85,7 +88,7 @@ public sealed class Informer
 
     private async Task<string> RelistAsync(CancellationToken ct)
     {
-        var list = await _client.ListAsync(_resource, _namespace, "", ct).ConfigureAwait(false);
+        var list = await _client.ListAsync(_resource, _namespace, _query, ct).ConfigureAwait(false);
         var seen = new HashSet<string>();
         foreach (var item in (list["items"] as JsonArray ?? []).OfType<JsonObject>())
         {

@@ -103,9 +103,10 @@ public sealed class KubeClient : IDisposable
     /// ends the stream or <paramref name="ct"/> is cancelled. An ERROR event is thrown as <see cref="ApiException"/>.
     /// </summary>
     public async IAsyncEnumerable<(string Type, JsonObject Object)> WatchAsync(ResourceRef r, string ns, string resourceVersion,
-        int timeoutSeconds = 300, [EnumeratorCancellation] CancellationToken ct = default)
+        int timeoutSeconds = 300, [EnumeratorCancellation] CancellationToken ct = default, string query = "")
     {
         var path = $"{r.Path(ns)}?watch=true&allowWatchBookmarks=true&timeoutSeconds={timeoutSeconds}&resourceVersion={Uri.EscapeDataString(resourceVersion)}";
+        if (query.Length > 0) path += "&" + query;
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
         request.Headers.Accept.ParseAdd("application/json");
         using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);

@@ -8,9 +8,10 @@ namespace Anvil.E2E.Harness;
 
 /// <summary>
 /// A real <c>anvil up</c> child process on a free loopback port with its own temporary data dir.
-/// Used as a class fixture: one server per test class, each test in its own namespace.
+/// Used as a class fixture: one server per test class, each test in its own namespace. It runs with
+/// <c>--no-node</c> (no containers) unless it is an <see cref="AnvilNodeServer"/>.
 /// </summary>
-public sealed class AnvilServer : IAsyncLifetime
+public class AnvilServer : IAsyncLifetime
 {
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(15);
@@ -51,9 +52,14 @@ public sealed class AnvilServer : IAsyncLifetime
         }
     }
 
+    /// <summary>Whether <c>anvil up</c> runs its node agent (real containers through runc).</summary>
+    protected virtual bool WithNode => false;
+
     public async Task DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
+        // The agent leaves containers running on shutdown; this run's (bundles under the data dir) go now.
+        if (WithNode) await NodeCleanup.RemoveContainersUnderAsync(DataDir).ConfigureAwait(false);
         try
         {
             Directory.Delete(DataDir, recursive: true);
@@ -97,6 +103,7 @@ public sealed class AnvilServer : IAsyncLifetime
         };
         foreach (var a in new[] { anvilDll, "up", "--data-dir", DataDir, "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1" })
             psi.ArgumentList.Add(a);
+        if (!WithNode) psi.ArgumentList.Add("--no-node");
 
         var ready = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         _ready = ready;

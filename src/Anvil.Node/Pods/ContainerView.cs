@@ -1,0 +1,9 @@
+using Anvil.Node.Runtime;
+
+namespace Anvil.Node.Pods;
+
+/// <summary>
+/// What the worker knows of one spec container: its latest and previous runtime instances and, when it is not
+/// running, why it waits (ContainerCreating, ErrImageNeverPull, CrashLoopBackOff, CreateContainerError).
+/// </summary>
+internal sealed record ContainerView(string Name, string Image, ContainerStatus? Latest, ContainerStatus? Previous, string WaitingReason, string WaitingMessage);

@@ -1,0 +1,17 @@
+using Anvil.Node.Images;
+using Anvil.Node.Runtime;
+
+namespace Anvil.Node.Pods;
+
+/// <summary>How a <see cref="NodeAgent"/> runs: its node name, data dir, and (for tests) runtime and images.</summary>
+public sealed class NodeAgentOptions
+{
+    public required string DataDir { get; init; }
+    public string NodeName { get; init; } = Environment.MachineName.ToLowerInvariant();
+    /// <summary>The node's address; 127.0.0.1 until the agent runs on other machines.</summary>
+    public string HostIP { get; init; } = "127.0.0.1";
+    public IRuntimeService? Runtime { get; init; }
+    public ImageStore? Images { get; init; }
+    public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(40);
+    public TimeSpan RenewInterval { get; init; } = TimeSpan.FromSeconds(10);
+}

@@ -1,0 +1,299 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Anvil.Client;
+using Anvil.Machinery.Meta;
+using Anvil.Node.Images;
+using Anvil.Node.Runtime;
+using Microsoft.Extensions.Logging;
+
+namespace Anvil.Node.Pods;
+
+/// <summary>
+/// One pod's worker (STYLE §3): a loop that syncs the latest pod object it was given — start init containers in
+/// order, then the regular ones, restart per restartPolicy with CrashLoopBackOff, write status — and, once the
+/// pod is being deleted, stops its containers within the grace period and deletes the pod object. It resyncs
+/// every second while it has live containers (the kubelet's PLEG relist).
+/// </summary>
+internal sealed class PodWorker
+{
+    private static readonly TimeSpan s_initialBackoff = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan s_maxBackoff = TimeSpan.FromMinutes(5);
+
+    private readonly NodeAgent _agent;
+    private readonly string _uid;
+    private readonly ILogger _log;
+    private readonly SemaphoreSlim _signal = new(0, int.MaxValue);
+    private JsonObject? _pod;
+    private bool _gone;
+    private bool _sandbox;
+    private readonly Dictionary<string, (string Reason, string Message)> _waiting = [];
+
+    public PodWorker(NodeAgent agent, string uid, ILogger log)
+    {
+        _agent = agent;
+        _uid = uid;
+        _log = log;
+    }
+
+    /// <summary>Hands the worker a newer pod (null: the object is gone from the API).</summary>
+    public void Update(JsonObject? pod)
+    {
+        lock (this)
+        {
+            if (pod == null) _gone = true;
+            else _pod = pod;
+        }
+        _signal.Release();
+    }
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            JsonObject? pod;
+            bool gone;
+            lock (this)
+            {
+                pod = _pod;
+                gone = _gone;
+            }
+            try
+            {
+                if (gone || pod == null)
+                {
+                    await _agent.Runtime.StopPodSandboxAsync(_uid, ct).ConfigureAwait(false);
+                    await RemoveAllAsync(ct).ConfigureAwait(false);
+                    return;
+                }
+                if (ObjectMeta.IsDeleting(pod))
+                {
+                    if (await TerminateAsync(pod, ct).ConfigureAwait(false)) return;
+                }
+                else
+                {
+                    await SyncAsync(pod, ct).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                _log.LogWarning("pod worker uid={Uid} error={Error}", _uid, e.Message);
+            }
+            try
+            {
+                await _signal.WaitAsync(TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
+                while (_signal.CurrentCount > 0) await _signal.WaitAsync(ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private static string Str(JsonNode? n) => n is JsonValue v && v.TryGetValue<string>(out var s) ? s : "";
+
+    private static List<JsonObject> Containers(JsonObject pod, string field) =>
+        (pod["spec"]?[field] as JsonArray ?? []).OfType<JsonObject>().ToList();
+
+    private async Task<List<ContainerView>> ViewsAsync(JsonObject pod, IReadOnlyList<ContainerStatus> all, string field)
+    {
+        await Task.CompletedTask.ConfigureAwait(false);
+        var views = new List<ContainerView>();
+        foreach (var c in Containers(pod, field))
+        {
+            var name = Str(c["name"]);
+            var mine = all.Where(x => x.Name == name).OrderByDescending(x => x.Attempt).ToList();
+            var (reason, message) = _waiting.TryGetValue(name, out var w) ? w : ("", "");
+            views.Add(new ContainerView(name, Str(c["image"]), mine.FirstOrDefault(), mine.Skip(1).FirstOrDefault(), reason, message));
+        }
+        return views;
+    }
+
+    private async Task SyncAsync(JsonObject pod, CancellationToken ct)
+    {
+        var phase = Str(pod["status"]?["phase"]);
+        var all = await _agent.Runtime.ListContainersAsync(_uid, ct).ConfigureAwait(false);
+        // A finished pod stays finished (also after an agent restart): nothing runs again.
+        if (phase is "Succeeded" or "Failed" && !all.Any(c => c.State is ContainerState.Running or ContainerState.Created)) return;
+        var restartPolicy = Str(pod["spec"]?["restartPolicy"]) is { Length: > 0 } rp ? rp : "Always";
+        if (!_sandbox)
+        {
+            await _agent.Runtime.RunPodSandboxAsync(new PodSandboxConfig(_uid, ObjectMeta.Namespace(pod), ObjectMeta.Name(pod), ObjectMeta.Name(pod)), ct).ConfigureAwait(false);
+            _sandbox = true;
+        }
+
+        // Init containers, one at a time in order.
+        var initDone = true;
+        var initFailed = false;
+        foreach (var spec in Containers(pod, "initContainers"))
+        {
+            var name = Str(spec["name"]);
+            var latest = all.Where(x => x.Name == name).OrderByDescending(x => x.Attempt).FirstOrDefault();
+            if (latest is { State: ContainerState.Exited, ExitCode: 0 }) continue;
+            initDone = false;
+            if (latest is { State: ContainerState.Running or ContainerState.Created }) break;
+            if (latest is { State: ContainerState.Exited } && restartPolicy == "Never")
+            {
+                initFailed = true;
+                break;
+            }
+            await StartAsync(pod, spec, latest, ct).ConfigureAwait(false);
+            break;
+        }
+        if (initDone)
+        {
+            foreach (var spec in Containers(pod, "containers"))
+            {
+                var name = Str(spec["name"]);
+                var latest = all.Where(x => x.Name == name).OrderByDescending(x => x.Attempt).FirstOrDefault();
+                if (latest is { State: ContainerState.Running or ContainerState.Created }) { _waiting.Remove(name); continue; }
+                if (latest is { State: ContainerState.Exited } && !(restartPolicy == "Always" || restartPolicy == "OnFailure" && latest.ExitCode != 0))
+                {
+                    _waiting.Remove(name);
+                    continue;
+                }
+                await StartAsync(pod, spec, latest, ct).ConfigureAwait(false);
+            }
+        }
+        all = await _agent.Runtime.ListContainersAsync(_uid, ct).ConfigureAwait(false);
+        await PruneAsync(all, ct).ConfigureAwait(false);
+        await WriteStatusAsync(pod, all, restartPolicy, initFailed, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Creates and starts the next attempt of a container, unless its image is missing or it is backing off.</summary>
+    private async Task StartAsync(JsonObject pod, JsonObject spec, ContainerStatus? latest, CancellationToken ct)
+    {
+        var name = Str(spec["name"]);
+        var image = Str(spec["image"]);
+        var attempt = latest == null ? 0 : latest.Attempt + 1;
+        if (latest is { State: ContainerState.Exited } && attempt >= 2)
+        {
+            // The first restart is immediate; then 10 s doubling to 5 min, counted from the last exit.
+            var backoff = TimeSpan.FromTicks(Math.Min(s_initialBackoff.Ticks << Math.Min(attempt - 2, 10), s_maxBackoff.Ticks));
+            if ((latest.FinishedAt ?? DateTimeOffset.UtcNow) + backoff > DateTimeOffset.UtcNow)
+            {
+                _waiting[name] = ("CrashLoopBackOff",
+                    $"back-off {FormatDuration(backoff)} restarting failed container={name} pod={ObjectMeta.Name(pod)}_{ObjectMeta.Namespace(pod)}({_uid})");
+                return;
+            }
+        }
+        var rootfs = await _agent.Images.EnsureAsync(image, ct).ConfigureAwait(false);
+        if (rootfs == null)
+        {
+            _waiting[name] = ("ErrImageNeverPull", $"Container image \"{image}\" is not present with pull policy of Never");
+            return;
+        }
+        try
+        {
+            var config = ContainerConfigs.From(pod, spec, rootfs, attempt);
+            var id = await _agent.Runtime.CreateContainerAsync(config, ct).ConfigureAwait(false);
+            await _agent.Runtime.StartContainerAsync(id, ct).ConfigureAwait(false);
+            _waiting.Remove(name);
+        }
+        catch (IOException e)
+        {
+            _waiting[name] = ("CreateContainerError", e.Message);
+        }
+    }
+
+    private static string FormatDuration(TimeSpan t) =>
+        t.TotalSeconds < 60 ? $"{(int)t.TotalSeconds}s"
+        : t.Seconds == 0 ? $"{(int)t.TotalMinutes}m0s" : $"{(int)t.TotalMinutes}m{t.Seconds}s";
+
+    /// <summary>Keeps the latest two instances of each container (status and --previous need them).</summary>
+    private async Task PruneAsync(IReadOnlyList<ContainerStatus> all, CancellationToken ct)
+    {
+        foreach (var group in all.GroupBy(c => c.Name))
+            foreach (var old in group.OrderByDescending(c => c.Attempt).Skip(2))
+                if (old.State == ContainerState.Exited) await _agent.Runtime.RemoveContainerAsync(old.Id, ct).ConfigureAwait(false);
+    }
+
+    private async Task WriteStatusAsync(JsonObject pod, IReadOnlyList<ContainerStatus> all, string restartPolicy, bool initFailed, CancellationToken ct)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var initViews = await ViewsAsync(pod, all, "initContainers").ConfigureAwait(false);
+        var views = await ViewsAsync(pod, all, "containers").ConfigureAwait(false);
+        var initStatuses = initViews.Select(v => PodStatusBuilder.ContainerStatus(v, true)).ToList();
+        var statuses = views.Select(v => PodStatusBuilder.ContainerStatus(v, false)).ToList();
+        var unreadyInit = initViews.Where(v => v.Latest is not { State: ContainerState.Exited, ExitCode: 0 }).Select(v => v.Name).ToList();
+        var unready = statuses.Where(s => (bool?)s["ready"] != true).Select(s => (string)s["name"]!).ToList();
+        var phase = PodStatusBuilder.Phase(restartPolicy, initFailed, unreadyInit.Count == 0, statuses);
+        var old = pod["status"] as JsonObject ?? new JsonObject();
+        var status = new JsonObject
+        {
+            ["phase"] = phase,
+            ["conditions"] = PodStatusBuilder.Conditions(old["conditions"] as JsonArray, phase, unreadyInit, unready, now),
+            ["hostIP"] = _agent.HostIP,
+            ["hostIPs"] = new JsonArray(new JsonObject { ["ip"] = _agent.HostIP }),
+            // Host network until CNI: the pod's address is the node's.
+            ["podIP"] = _agent.HostIP,
+            ["podIPs"] = new JsonArray(new JsonObject { ["ip"] = _agent.HostIP }),
+            ["startTime"] = old["startTime"]?.DeepClone() ?? PodStatusBuilder.Time(now),
+            ["containerStatuses"] = new JsonArray(statuses.ToArray<JsonNode?>()),
+        };
+        if (initStatuses.Count > 0) status["initContainerStatuses"] = new JsonArray(initStatuses.ToArray<JsonNode?>());
+        if (Same(old, status)) return;
+        try
+        {
+            var updated = await _agent.Client.PatchAsync(NodeAgent.Pods, ObjectMeta.Namespace(pod), ObjectMeta.Name(pod),
+                new JsonObject { ["status"] = status }, subresource: "status", ct: ct).ConfigureAwait(false);
+            lock (this)
+            {
+                if (_pod == null || string.CompareOrdinal(ObjectMeta.ResourceVersion(_pod), ObjectMeta.ResourceVersion(updated)) != 0) _pod = updated;
+            }
+        }
+        catch (ApiException e) when (e.IsNotFound)
+        {
+        }
+    }
+
+    private static bool Same(JsonObject old, JsonObject status)
+    {
+        foreach (var (k, v) in status)
+            if (!JsonNode.DeepEquals(old[k], v)) return false;
+        return true;
+    }
+
+    /// <summary>Stops the pod's containers within its grace period, then deletes the object; true when done.</summary>
+    private async Task<bool> TerminateAsync(JsonObject pod, CancellationToken ct)
+    {
+        var grace = pod["metadata"]?["deletionGracePeriodSeconds"] is JsonValue g && g.TryGetValue<long>(out var gs) ? gs
+            : pod["spec"]?["terminationGracePeriodSeconds"] is JsonValue t && t.TryGetValue<long>(out var ts) ? ts : 30;
+        var all = await _agent.Runtime.ListContainersAsync(_uid, ct).ConfigureAwait(false);
+        await Task.WhenAll(all.Where(c => c.State is ContainerState.Running or ContainerState.Created)
+            .Select(c => _agent.Runtime.StopContainerAsync(c.Id, TimeSpan.FromSeconds(grace), ct))).ConfigureAwait(false);
+        await _agent.Runtime.StopPodSandboxAsync(_uid, ct).ConfigureAwait(false);
+        all = await _agent.Runtime.ListContainersAsync(_uid, ct).ConfigureAwait(false);
+        var restartPolicy = Str(pod["spec"]?["restartPolicy"]) is { Length: > 0 } rp ? rp : "Always";
+        _waiting.Clear();
+        await WriteStatusAsync(pod, all, restartPolicy, false, ct).ConfigureAwait(false);
+        try
+        {
+            var options = new JsonObject
+            {
+                ["kind"] = "DeleteOptions",
+                ["apiVersion"] = "v1",
+                ["gracePeriodSeconds"] = 0,
+                ["preconditions"] = new JsonObject { ["uid"] = _uid },
+            };
+            await _agent.Client.SendAsync(HttpMethod.Delete, NodeAgent.Pods.Path(ObjectMeta.Namespace(pod), ObjectMeta.Name(pod)), options, "application/json", ct).ConfigureAwait(false);
+        }
+        catch (ApiException e) when (e.IsNotFound || e.Code == 409)
+        {
+        }
+        await RemoveAllAsync(ct).ConfigureAwait(false);
+        return true;
+    }
+
+    private async Task RemoveAllAsync(CancellationToken ct)
+    {
+        foreach (var c in await _agent.Runtime.ListContainersAsync(_uid, ct).ConfigureAwait(false))
+            await _agent.Runtime.RemoveContainerAsync(c.Id, ct).ConfigureAwait(false);
+        // Again now that the containers' cgroups are gone: the pod's own cgroup directories can go too.
+        await _agent.Runtime.StopPodSandboxAsync(_uid, ct).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,18 @@
+namespace Anvil.Node.Runtime;
+
+/// <summary>A container to create: identity (pod uid, name, attempt), image rootfs and process.</summary>
+public sealed record ContainerConfig(
+    string PodUid,
+    string PodNamespace,
+    string PodName,
+    string Name,
+    int Attempt,
+    string Image,
+    string ImageRootfs,
+    IReadOnlyList<string> Args,
+    IReadOnlyList<string> Env,
+    string WorkingDir = "/",
+    uint Uid = 0,
+    uint Gid = 0,
+    string Hostname = "",
+    ContainerResources? Resources = null);

@@ -1,0 +1,31 @@
+namespace Anvil.Node.Runtime;
+
+/// <summary>
+/// The container runtime seam, shaped like CRI's RuntimeService (RunPodSandbox … ContainerStatus) so a real CRI
+/// client could stand behind it later. Status always comes from the runtime's own records, never from memory,
+/// so an agent that restarts sees the same containers.
+/// </summary>
+public interface IRuntimeService
+{
+    /// <summary>Runtime name and version as containerStatuses report it: ("runc", "1.1.5").</summary>
+    (string Name, string Version) Version { get; }
+
+    Task<string> RunPodSandboxAsync(PodSandboxConfig config, CancellationToken ct);
+
+    /// <summary>Stops every container of the pod (grace 0) and releases its sandbox resources.</summary>
+    Task StopPodSandboxAsync(string podUid, CancellationToken ct);
+
+    Task<string> CreateContainerAsync(ContainerConfig config, CancellationToken ct);
+
+    Task StartContainerAsync(string id, CancellationToken ct);
+
+    /// <summary>SIGTERM, then SIGKILL once <paramref name="timeout"/> has passed; returns when it has exited.</summary>
+    Task StopContainerAsync(string id, TimeSpan timeout, CancellationToken ct);
+
+    Task RemoveContainerAsync(string id, CancellationToken ct);
+
+    /// <summary>Containers of one pod (or all when <paramref name="podUid"/> is null), from the runtime's records.</summary>
+    Task<IReadOnlyList<ContainerStatus>> ListContainersAsync(string? podUid, CancellationToken ct);
+
+    Task<ContainerStatus?> ContainerStatusAsync(string id, CancellationToken ct);
+}

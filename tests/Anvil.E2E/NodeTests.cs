@@ -1,0 +1,91 @@
+using Anvil.E2E.Harness;
+
+namespace Anvil.E2E;
+
+/// <summary>
+/// Pods run by the node agent as real runc containers, driven by kubectl. There is no scheduler yet, so the
+/// pods name the node (spec.nodeName) themselves. Skipped (passing with a note) when not root or runc is missing.
+/// </summary>
+public sealed class NodeTests(AnvilNodeServer server) : E2ETest(server), IClassFixture<AnvilNodeServer>
+{
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(60);
+
+    private static string? Unavailable()
+    {
+        if (Environment.UserName != "root") return "not root";
+        if (!File.Exists("/usr/sbin/runc") && !File.Exists("/usr/bin/runc")) return "runc is not installed";
+        if (!File.Exists("/usr/bin/conmon")) return "conmon is not installed";
+        return null;
+    }
+
+    private static string Overrides => "{\"spec\":{\"nodeName\":\"" + AnvilNodeServer.NodeName + "\",\"terminationGracePeriodSeconds\":1}}";
+
+    private async Task<string> StatusColumnAsync(string ns, string pod)
+    {
+        var r = (await K("get", "pod", pod, "-n", ns, "--no-headers")).Succeeded();
+        var cols = r.Stdout.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return cols.Length > 2 ? cols[2] : r.Stdout;
+    }
+
+    private Task WaitStatusAsync(string ns, string pod, string status) =>
+        EventuallyAsync($"pod {pod} {status}", async () =>
+        {
+            var s = await StatusColumnAsync(ns, pod);
+            return (s == status, s + "\n" + (await K("get", "pod", pod, "-n", ns, "-o", "yaml")).Stdout);
+        }, RunTimeout);
+
+    [Fact]
+    public async Task RunCompletes()
+    {
+        if (Unavailable() is { } why) { Console.WriteLine($"skipped: {why}"); return; }
+        var ns = await NamespaceAsync("node-run");
+        (await K("run", "p", "-n", ns, "--image=busybox", "--restart=Never", "--overrides=" + Overrides, "--", "sh", "-c", "echo hello; sleep 1")).Succeeded();
+        await WaitStatusAsync(ns, "p", "Completed");
+        Assert.Equal("Succeeded 0 Completed", await JsonPathAsync(ns, "pod", "p",
+            "{.status.phase} {.status.containerStatuses[0].state.terminated.exitCode} {.status.containerStatuses[0].state.terminated.reason}"));
+        Assert.Equal("0/1", (await K("get", "pod", "p", "-n", ns, "--no-headers")).Succeeded().Stdout.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+        Assert.Equal("pod \"p\" deleted\n", (await K("delete", "pod", "p", "-n", ns)).Succeeded().Stdout);
+    }
+
+    [Fact]
+    public async Task ExitOneIsError()
+    {
+        if (Unavailable() is { } why) { Console.WriteLine($"skipped: {why}"); return; }
+        var ns = await NamespaceAsync("node-error");
+        (await K("run", "bad", "-n", ns, "--image=busybox", "--restart=Never", "--overrides=" + Overrides, "--", "sh", "-c", "exit 1")).Succeeded();
+        await WaitStatusAsync(ns, "bad", "Error");
+        Assert.Equal("Failed 1", await JsonPathAsync(ns, "pod", "bad", "{.status.phase} {.status.containerStatuses[0].state.terminated.exitCode}"));
+        (await K("delete", "pod", "bad", "-n", ns)).Succeeded();
+    }
+
+    [Fact]
+    public async Task UnknownImageErrImageNeverPull()
+    {
+        if (Unavailable() is { } why) { Console.WriteLine($"skipped: {why}"); return; }
+        var ns = await NamespaceAsync("node-noimage");
+        (await K("run", "img", "-n", ns, "--image=registry.example/none:1", "--restart=Never", "--overrides=" + Overrides)).Succeeded();
+        await WaitStatusAsync(ns, "img", "ErrImageNeverPull");
+        (await K("delete", "pod", "img", "-n", ns)).Succeeded();
+    }
+
+    [Fact]
+    public async Task RunningPodsOnTheNodeThenDeleted()
+    {
+        if (Unavailable() is { } why) { Console.WriteLine($"skipped: {why}"); return; }
+        var ns = await NamespaceAsync("node-running");
+        // (A Deployment would do, but the controller manager's RBAC on this branch forbids it creating ReplicaSets.)
+        foreach (var p in new[] { "s1", "s2" })
+            (await K("run", p, "-n", ns, "--image=busybox:1.36", "--overrides=" + Overrides, "--", "sleep", "3600")).Succeeded();
+        await EventuallyAsync("2 pods Running", async () =>
+        {
+            var r = await K("get", "pods", "-n", ns, "-o", "wide", "--no-headers");
+            var rows = r.StdoutLines.Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
+            var done = rows.Count == 2 && rows.All(c => c.Length > 6 && c[1] == "1/1" && c[2] == "Running" && c[5] == "127.0.0.1" && c[6] == AnvilNodeServer.NodeName);
+            return (done, r.Stdout);
+        }, RunTimeout);
+        Assert.Equal("pod/s1 condition met\n", (await K("wait", "-n", ns, "--for=condition=Ready", "pod/s1", "--timeout=60s")).Succeeded().Stdout);
+        // sleep as PID 1 ignores SIGTERM: the agent kills it after the 1 s grace period, then deletes the object.
+        Assert.Equal("pod \"s1\" deleted\npod \"s2\" deleted\n", (await K("delete", "pod", "s1", "s2", "-n", ns)).Succeeded().Stdout);
+        Assert.Equal("", (await K("get", "pods", "-n", ns, "--no-headers")).Stdout);
+    }
+}

@@ -1,0 +1,87 @@
+using Anvil.Node.Logs;
+using Anvil.Node.Runtime;
+
+namespace Anvil.Node.Tests;
+
+/// <summary>Real runc and conmon; skipped (passing with a message on stdout) only when not root or runc is missing.</summary>
+public sealed class RuncRuntimeTests(RuntimeFixture f) : IClassFixture<RuntimeFixture>
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    private async Task<ContainerConfig> ConfigAsync(string name, string script, ContainerResources? resources = null)
+    {
+        var rootfs = await f.Images.EnsureAsync("busybox", CancellationToken.None);
+        Assert.NotNull(rootfs);
+        return new ContainerConfig("pod-" + f.Prefix, "ns", "p", name, 0, "busybox", rootfs!, ["sh", "-c", script], ["GREETING=hello"], Resources: resources);
+    }
+
+    private async Task<ContainerStatus> WaitExitedAsync(string id)
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        while (true)
+        {
+            var s = await f.Runtime.ContainerStatusAsync(id, CancellationToken.None);
+            Assert.NotNull(s);
+            if (s!.State == ContainerState.Exited) return s;
+            Assert.True(DateTime.UtcNow < deadline, $"container {id} still {s.State}");
+            await Task.Delay(100);
+        }
+    }
+
+    [Fact]
+    public async Task EchoExitCodeAndCriLog()
+    {
+        if (RuntimeFixture.Unavailable is { } why) { Console.WriteLine($"skipped: {why}"); return; }
+        var id = await f.Runtime.CreateContainerAsync(await ConfigAsync("echo", "echo $GREETING; echo oops >&2; exit 3"), CancellationToken.None);
+        Assert.Equal(ContainerState.Created, (await f.Runtime.ContainerStatusAsync(id, CancellationToken.None))!.State);
+        await f.Runtime.StartContainerAsync(id, CancellationToken.None);
+        var s = await WaitExitedAsync(id);
+        Assert.Equal(3, s.ExitCode);
+        Assert.Equal("", s.Reason);
+        Assert.Equal("echo", s.Name);
+        var lines = CriLog.Parse(await File.ReadAllLinesAsync(s.LogPath)).ToList();
+        Assert.Equal([("stdout", "hello"), ("stderr", "oops")], lines.Select(l => (l.Stream, l.Text)).ToList());
+        // Listed (adoptable) from the bundle records, then gone after removal.
+        Assert.Contains(await f.Runtime.ListContainersAsync(null, CancellationToken.None), c => c.Id == id && c.PodName == "p");
+        await f.Runtime.RemoveContainerAsync(id, CancellationToken.None);
+        Assert.Null(await f.Runtime.ContainerStatusAsync(id, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task StopKillsAfterGracePeriod()
+    {
+        if (RuntimeFixture.Unavailable is { } why) { Console.WriteLine($"skipped: {why}"); return; }
+        // PID 1 without a TERM handler ignores SIGTERM: only the SIGKILL after the grace period ends it.
+        var id = await f.Runtime.CreateContainerAsync(await ConfigAsync("sleeper", "sleep 3600"), CancellationToken.None);
+        await f.Runtime.StartContainerAsync(id, CancellationToken.None);
+        Assert.Equal(ContainerState.Running, (await f.Runtime.ContainerStatusAsync(id, CancellationToken.None))!.State);
+        await f.Runtime.StopContainerAsync(id, TimeSpan.FromSeconds(1), CancellationToken.None);
+        var s = await WaitExitedAsync(id);
+        Assert.Equal(137, s.ExitCode);
+        await f.Runtime.RemoveContainerAsync(id, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task TermHandlerExitsWithinGracePeriod()
+    {
+        if (RuntimeFixture.Unavailable is { } why) { Console.WriteLine($"skipped: {why}"); return; }
+        var id = await f.Runtime.CreateContainerAsync(await ConfigAsync("trapper", "trap 'exit 7' TERM; while true; do sleep 0.1; done"), CancellationToken.None);
+        await f.Runtime.StartContainerAsync(id, CancellationToken.None);
+        await f.Runtime.StopContainerAsync(id, TimeSpan.FromSeconds(30), CancellationToken.None);
+        Assert.Equal(7, (await WaitExitedAsync(id)).ExitCode);
+        await f.Runtime.RemoveContainerAsync(id, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task MemoryLimitOomKills()
+    {
+        if (RuntimeFixture.Unavailable is { } why) { Console.WriteLine($"skipped: {why}"); return; }
+        // 16 MiB limit; the shell grows a string far past it.
+        var id = await f.Runtime.CreateContainerAsync(await ConfigAsync("hog", "x=aaaaaaaaaaaaaaaa; while true; do x=$x$x; done",
+            new ContainerResources(MemoryLimitBytes: 16 * 1024 * 1024, PidsLimit: 64)), CancellationToken.None);
+        await f.Runtime.StartContainerAsync(id, CancellationToken.None);
+        var s = await WaitExitedAsync(id);
+        Assert.Equal((137, "OOMKilled"), (s.ExitCode, s.Reason));
+        await f.Runtime.RemoveContainerAsync(id, CancellationToken.None);
+    }
+}
