@@ -116,6 +116,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         _audit = AuditRecorder.FromOptions(_options, log);
         var audit = _audit;
         var handler = new ApiHandler(Catalog, Resources, Schemas, fieldManagers, time, log);
+        Handler = handler;
         Registry.Core.PodSubresourceHandler.Register(handler, Resources, Catalog, time);
         handler.Subresources.Add("", "serviceaccounts", "token", new TokenRequestHandler(tokenIssuer, Catalog, Resources));
         handler.VirtualCreates.Add("authentication.k8s.io", "tokenreviews", new TokenReviewHandler(bearerTokens, tokenIssuer.ApiAudiences));
@@ -202,6 +203,9 @@ public sealed class ApiServerHost : IAsyncDisposable
     private static bool IsLongRunning(RequestInfo info, HttpContext ctx) =>
         info.Verb == "watch" || info.Subresource is "exec" or "attach" or "portforward" or "proxy"
         || info.Subresource == "log" && ctx.Request.Query["follow"].ToString() == "true";
+
+    /// <summary>The REST handler (for registering in-process node log sources).</summary>
+    public ApiHandler Handler { get; private set; } = null!;
 
     /// <summary>The ways requests authenticate, tried in order (client certificate first).</summary>
     public List<IAuthenticator> Authenticators { get; } = [];

@@ -124,6 +124,7 @@ internal static class UpCommand
                 var (nodeCert, nodeKey) = server.Pki.IssueClientCertificate("system:node:" + nodeName, ["system:nodes"], TimeSpan.FromDays(365));
                 nodeClient = KubeClient.FromPem(new Uri(server.ServerUrl), server.Pki.CaPem, nodeCert, nodeKey, "kubelet/" + NodeAgent.KubeletVersion);
                 var agent = new NodeAgent(nodeClient, new NodeAgentOptions { DataDir = dataDir, NodeName = nodeName }, logs.CreateLogger("node"));
+                server.Handler.NodeLogs[nodeName] = new NodeAgentLogs(agent);
                 node = agent.RunAsync(stop.Token);
             }
         }

@@ -44,6 +44,10 @@ public sealed class NodeTests(AnvilNodeServer server) : E2ETest(server), IClassF
         Assert.Equal("Succeeded 0 Completed", await JsonPathAsync(ns, "pod", "p",
             "{.status.phase} {.status.containerStatuses[0].state.terminated.exitCode} {.status.containerStatuses[0].state.terminated.reason}"));
         Assert.Equal("0/1", (await K("get", "pod", "p", "-n", ns, "--no-headers")).Succeeded().Stdout.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+        // kubectl logs reads the container's CRI log through the API server.
+        Assert.Equal("hello\n", (await K("logs", "p", "-n", ns)).Succeeded().Stdout);
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z hello\n$", (await K("logs", "p", "-n", ns, "--timestamps")).Succeeded().Stdout);
+        Assert.Equal("error: container nope is not valid for pod p", (await K("logs", "p", "-n", ns, "-c", "nope")).Failed().StderrLines.LastOrDefault());
         Assert.Equal("pod \"p\" deleted\n", (await K("delete", "pod", "p", "-n", ns)).Succeeded().Stdout);
     }
 

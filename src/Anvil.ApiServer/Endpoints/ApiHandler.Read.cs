@@ -12,6 +12,11 @@ public sealed partial class ApiHandler
     private async Task GetAsync(HttpContext ctx, ResourceDefinition def, string ns, RequestInfo info, CancellationToken ct)
     {
         RequireVerb(def, "get", "GET");
+        if (info.Subresource == "log" && def.Group.Length == 0 && def.Resource == "pods")
+        {
+            await GetLogAsync(ctx, def, ns, info.Name, ct).ConfigureAwait(false);
+            return;
+        }
         var format = Output(ctx);
         var obj = await _store.GetAsync(def, ns, info.Name, ct).ConfigureAwait(false);
         switch (info.Subresource)
