@@ -39,11 +39,16 @@ public sealed class StatusError : Exception
 
     public static StatusError OptimisticLock(GroupResource gr, string name) => Conflict(gr, name, OptimisticLockMessage);
 
-    /// <summary>422 Invalid: "Pod \"bad\" is invalid: spec.containers[0].image: Required value".</summary>
+    /// <summary>
+    /// 422 Invalid: "Pod \"bad\" is invalid: spec.containers[0].image: Required value"; kinds of named groups are
+    /// qualified in the message as upstream's GroupKind prints them ("Deployment.apps \"x\" is invalid"), while
+    /// details.kind stays the bare kind kubectl builds its own line from.
+    /// </summary>
     public static StatusError Invalid(GroupVersionKind gvk, string name, IReadOnlyList<FieldError> errors)
     {
         var summary = errors.Count == 1 ? errors[0].ToString() : "[" + string.Join(", ", errors.Select(e => e.ToString())) + "]";
-        return new StatusError(422, "Invalid", $"{gvk.Kind} \"{name}\" is invalid: {summary}")
+        var qualified = gvk.Group.Length == 0 ? gvk.Kind : $"{gvk.Kind}.{gvk.Group}";
+        return new StatusError(422, "Invalid", $"{qualified} \"{name}\" is invalid: {summary}")
         {
             DetailsName = name,
             DetailsGroup = gvk.Group,

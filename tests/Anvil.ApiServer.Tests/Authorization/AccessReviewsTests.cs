@@ -69,9 +69,9 @@ public sealed class AccessReviewsTests
 
     [Theory]
     [InlineData("subjectaccessreviews", """{"spec":{"resourceAttributes":{"verb":"get","resource":"pods"}}}""",
-        """SubjectAccessReview "" is invalid: spec.user: Invalid value: "": at least one of user or group must be specified""")]
+        """SubjectAccessReview.authorization.k8s.io "" is invalid: spec.user: Invalid value: "": at least one of user or group must be specified""")]
     [InlineData("selfsubjectaccessreviews", """{"spec":{}}""",
-        """SelfSubjectAccessReview "" is invalid: spec.resourceAttributes: Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified""")]
+        """SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes: Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified""")]
     public async Task Invalid_Specs(string resource, string json, string message)
     {
         await using var f = await FixtureAsync();
