@@ -47,8 +47,25 @@ public sealed class NodeTests(AnvilNodeServer server) : E2ETest(server), IClassF
         // kubectl logs reads the container's CRI log through the API server.
         Assert.Equal("hello\n", (await K("logs", "p", "-n", ns)).Succeeded().Stdout);
         Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z hello\n$", (await K("logs", "p", "-n", ns, "--timestamps")).Succeeded().Stdout);
+        // -f on a finished container prints what there is and returns.
+        Assert.Equal("hello\n", (await K("logs", "-f", "p", "-n", ns)).Succeeded().Stdout);
         Assert.Equal("error: container nope is not valid for pod p", (await K("logs", "p", "-n", ns, "-c", "nope")).Failed().StderrLines.LastOrDefault());
         Assert.Equal("pod \"p\" deleted\n", (await K("delete", "pod", "p", "-n", ns)).Succeeded().Stdout);
+    }
+
+    [Fact]
+    public async Task LogsFollowStreamsUntilTheContainerEnds()
+    {
+        if (Unavailable() is { } why) { Console.WriteLine($"skipped: {why}"); return; }
+        var ns = await NamespaceAsync("node-follow");
+        (await K("run", "talk", "-n", ns, "--image=busybox", "--restart=Never", "--overrides=" + Overrides, "--",
+            "sh", "-c", "echo one; sleep 1; echo two; sleep 1; echo three")).Succeeded();
+        await WaitStatusAsync(ns, "talk", "Running");
+
+        // Started while the container runs: kubectl follows and returns when it ends.
+        var r = (await K("logs", "-f", "talk", "-n", ns)).Succeeded();
+
+        Assert.Equal("one\ntwo\nthree\n", r.Stdout);
     }
 
     [Fact]

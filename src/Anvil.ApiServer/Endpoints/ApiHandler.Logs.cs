@@ -40,6 +40,11 @@ public sealed partial class ApiHandler
 
         var request = new ContainerLogRequest(ns, name, container, q["previous"].ToString() == "true",
             Number(q["tailLines"], "tailLines"), Number(q["sinceSeconds"], "sinceSeconds"), q["timestamps"].ToString() == "true", Number(q["limitBytes"], "limitBytes"));
+        if (q["follow"].ToString() == "true")
+        {
+            await FollowLogAsync(ctx, node, request, ct).ConfigureAwait(false);
+            return;
+        }
         var text = await node.ReadAsync(request, ct).ConfigureAwait(false);
         if (text == null)
         {
@@ -50,6 +55,27 @@ public sealed partial class ApiHandler
                 : StatusError.BadRequest($"container \"{container}\" in pod \"{name}\" is waiting to start: {(string?)waiting ?? "ContainerCreating"}");
         }
         await ResponseWriter.WriteBytesAsync(ctx, 200, Encoding.UTF8.GetBytes(text), "text/plain").ConfigureAwait(false);
+    }
+
+    /// <summary>Streams a growing log as chunked text/plain until the container stops or the client goes.</summary>
+    private static async Task FollowLogAsync(HttpContext ctx, INodeLogs node, ContainerLogRequest request, CancellationToken ct)
+    {
+        ctx.Response.StatusCode = 200;
+        ctx.Response.ContentType = "text/plain";
+        await ctx.Response.StartAsync(ct).ConfigureAwait(false);
+        await ctx.Response.Body.FlushAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await foreach (var chunk in node.FollowAsync(request, ct).ConfigureAwait(false))
+            {
+                await ctx.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(chunk), ct).ConfigureAwait(false);
+                await ctx.Response.Body.FlushAsync(ct).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The client stopped following.
+        }
     }
 
     private static long? Number(Microsoft.Extensions.Primitives.StringValues value, string name)

@@ -12,4 +12,10 @@ public sealed record ContainerLogRequest(string Namespace, string Pod, string Co
 public interface INodeLogs
 {
     Task<string?> ReadAsync(ContainerLogRequest request, CancellationToken ct);
+
+    /// <summary>
+    /// The log as it grows (<c>follow=true</c>): the current content first, then new lines until the container
+    /// stops or <paramref name="ct"/> is cancelled. Yields nothing when the container has no log yet.
+    /// </summary>
+    IAsyncEnumerable<string> FollowAsync(ContainerLogRequest request, CancellationToken ct);
 }
