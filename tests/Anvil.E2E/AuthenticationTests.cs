@@ -4,7 +4,7 @@ using Anvil.E2E.Harness;
 
 namespace Anvil.E2E;
 
-/// <summary>Requests without credentials are 401 Unauthorized.</summary>
+/// <summary>Requests without valid credentials are 401 Unauthorized.</summary>
 public sealed class AuthenticationTests(AnvilServer server) : E2ETest(server), IClassFixture<AnvilServer>
 {
     [Theory]
@@ -33,18 +33,23 @@ public sealed class AuthenticationTests(AnvilServer server) : E2ETest(server), I
     }
 
     [Fact]
-    public async Task Kubectl_WithoutCredentials_MustLogIn()
+    public async Task Kubectl_WithUnknownToken_MustLogIn()
     {
-        // The admin kubeconfig minus its user: the server is trusted, but the client presents nothing.
+        // The admin kubeconfig with a made-up bearer token instead of the client certificate. (A kubeconfig
+        // with no credentials at all makes kubectl prompt for a username before it sends anything.)
         var kubeconfig = File.ReadAllText(Server.KubeconfigPath);
-        var anonymous = string.Join('\n', kubeconfig.Split('\n').Where(l =>
+        var lines = kubeconfig.Split('\n').Where(l =>
             !l.TrimStart().StartsWith("client-certificate-data:", StringComparison.Ordinal) &&
-            !l.TrimStart().StartsWith("client-key-data:", StringComparison.Ordinal)));
+            !l.TrimStart().StartsWith("client-key-data:", StringComparison.Ordinal)).ToList();
+        var user = lines.FindIndex(l => l.TrimStart() == "user:");
+        Assert.True(user >= 0, kubeconfig);
+        lines.Insert(user + 1, new string(' ', lines[user].Length - lines[user].TrimStart().Length + 2) + "token: not-a-valid-token");
         var path = Path.Combine(Kubectl.WorkDir, "anonymous.kubeconfig");
-        await File.WriteAllTextAsync(path, anonymous);
+        await File.WriteAllTextAsync(path, string.Join('\n', lines));
 
         var r = (await Kubectl.RunAsync(["--kubeconfig", path, "get", "namespaces"], stdin: null)).Failed();
 
-        Assert.Equal("error: You must be logged in to the server (Unauthorized)", r.StderrLines.LastOrDefault());
+        // Discovery (/api) is the first request; client-go reports its 401 with this generic text.
+        Assert.Equal("error: You must be logged in to the server (the server has asked for the client to provide credentials)", r.StderrLines.LastOrDefault());
     }
 }

@@ -86,6 +86,10 @@ public sealed class DescribeTests(AnvilServer server) : E2ETest(server), IClassF
             @"\s+nginx:",
             @"\s+Image:\s+nginx:1\.27",
             @"\s+Port:\s+80/TCP",
+            @"\s+Host Port:\s+0/TCP",
+            // kubectl prints these only when its ReplicaSet lookup succeeds; without a controller there are none yet.
+            @"OldReplicaSets:\s+<none>",
+            @"NewReplicaSet:\s+(<none>|web-[a-z0-9]+ \(0/0 replicas created\))",
             @"Events:\s+<none>",
         };
         var lines = r.StdoutLines;

@@ -254,7 +254,7 @@ public sealed class GetTests(AnvilServer server) : E2ETest(server), IClassFixtur
         var r = (await K("get", "configmaps", "-n", ns, "--field-selector", "data.a=1")).Failed();
 
         Assert.Equal(
-            "Error from server (BadRequest): Unable to find \"/v1, Resource=configmaps\" that match label selector \"\", field selector \"data.a=1\": field label not supported: data.a\n",
+            "Error from server (BadRequest): Unable to find \"/v1, Resource=configmaps\" that match label selector \"\", field selector \"data.a=1\": \"data.a\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\"\n",
             r.Stderr);
     }
 

@@ -70,7 +70,8 @@ public sealed class MutationTests(AnvilServer server) : E2ETest(server), IClassF
         var r = (await K("patch", "configmap", "target", "-n", ns, "--type", "json", "-p",
             """[{"op":"test","path":"/data/a","value":"nope"},{"op":"remove","path":"/data/b"}]""")).Failed();
 
-        Assert.StartsWith("Error from server", r.Stderr, StringComparison.Ordinal);
+        // A failed JSON patch operation is a 422 without kind or name (NewGenericServerResponse), which kubectl prints so.
+        Assert.StartsWith("The request is invalid: the server rejected our request due to an error in our request", r.Stderr, StringComparison.Ordinal);
         Assert.Equal(before, await JsonPathAsync(ns, "configmap", "target", "{.metadata.resourceVersion} {.data}"));
     }
 
