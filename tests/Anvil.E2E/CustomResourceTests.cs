@@ -57,25 +57,22 @@ public sealed class CustomResourceTests(AnvilServer server) : E2ETest(server), I
                         type: boolean
         """;
 
-    private static readonly SemaphoreSlim CrdOnce = new(1, 1);
+    // The CRD is set up once per server; when that fails, every test here fails at once with the same reason.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<AnvilServer, Task> CrdSetups = new();
 
-    /// <summary>Applies the CRD (once per server) and waits until it is Established.</summary>
-    private async Task EnsureCrdAsync()
+    private Task EnsureCrdAsync()
     {
-        await CrdOnce.WaitAsync();
-        try
-        {
-            var apply = await KWithInput(Crd, "apply", "-f", "-");
-            Assert.True(apply.ExitCode == 0 && apply.Stdout is
-                $"customresourcedefinition.apiextensions.k8s.io/{CrdName} created\n" or
-                $"customresourcedefinition.apiextensions.k8s.io/{CrdName} unchanged\n", apply.ToString());
-            var wait = await K("wait", "--for=condition=Established", "--timeout=20s", "crd/" + CrdName);
-            Assert.Equal($"customresourcedefinition.apiextensions.k8s.io/{CrdName} condition met\n", wait.Succeeded().Stdout);
-        }
-        finally
-        {
-            CrdOnce.Release();
-        }
+        lock (CrdSetups) return CrdSetups.GetValue(Server, _ => SetUpCrdAsync());
+    }
+
+    /// <summary>Applies the CRD and waits until it is Established.</summary>
+    private async Task SetUpCrdAsync()
+    {
+        var apply = await KWithInput(Crd, "apply", "-f", "-");
+        Assert.Equal($"customresourcedefinition.apiextensions.k8s.io/{CrdName} created\n", apply.Succeeded().Stdout);
+        // kubectl's own --timeout, plus a bound in case kubectl does not honour it.
+        var wait = await Kubectl.RunAsync(["wait", "--for=condition=Established", "--timeout=20s", "crd/" + CrdName], stdin: null, timeout: TimeSpan.FromSeconds(30));
+        Assert.Equal($"customresourcedefinition.apiextensions.k8s.io/{CrdName} condition met\n", wait.Succeeded().Stdout);
     }
 
     private static string Widget(string name, int size, string color) => $$"""
