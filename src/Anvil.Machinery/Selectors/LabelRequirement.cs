@@ -24,7 +24,7 @@ public sealed class LabelRequirement
     internal static LabelRequirement Create(string key, SelectorOperator op, IReadOnlyList<string>? values, out string? error)
     {
         var errs = new List<string>();
-        var keyErrs = LabelValidation.IsQualifiedName(key);
+        var keyErrs = Validation.NameValidation.IsQualifiedName(key);
         if (keyErrs.Count > 0) errs.Add("key: Invalid value: " + GoFormat.Quote(key) + ": " + string.Join("; ", keyErrs));
         var count = values?.Count ?? 0;
         var list = GoFormat.StringSlice(values);
@@ -49,7 +49,7 @@ public sealed class LabelRequirement
         }
         for (var i = 0; i < count; i++)
         {
-            var valueErrs = LabelValidation.IsValidLabelValue(values![i]);
+            var valueErrs = Validation.NameValidation.IsValidLabelValue(values![i]);
             if (valueErrs.Count > 0)
                 errs.Add($"values[{i}][{key}]: Invalid value: {GoFormat.Quote(values[i])}: " + string.Join("; ", valueErrs));
         }

@@ -85,7 +85,7 @@ internal sealed class LabelSelectorParser
             (tok, lit) = Consume(values: true);
         }
         if (tok != Token.Identifier) throw RequirementFail($"found '{lit}', expected: identifier");
-        var keyErrs = LabelValidation.IsQualifiedName(lit);
+        var keyErrs = Validation.NameValidation.IsQualifiedName(lit);
         // The parser validates with a nil field path, which Kubernetes prints as "<nil>".
         if (keyErrs.Count > 0) throw RequirementFail("<nil>: Invalid value: " + GoFormat.Quote(lit) + ": " + string.Join("; ", keyErrs));
         var (next, _) = Lookahead(values: true);
