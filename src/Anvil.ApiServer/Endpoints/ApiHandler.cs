@@ -129,6 +129,4 @@ public sealed partial class ApiHandler
         var name = slash > 0 ? userAgent[..slash] : userAgent;
         return name.Length > 128 ? name[..128] : name;
     }
-
-    private static JsonObject StampForOutput(JsonObject obj) => obj;
 }
