@@ -14,18 +14,21 @@ namespace Anvil.ApiServer.Authorization;
 /// SubjectAccessReview, LocalSubjectAccessReview and SelfSubjectRulesReview. Create-only and never stored:
 /// the answer is the request with <c>status</c> filled from the authorizer. <c>kubectl auth can-i</c> uses them.
 /// </summary>
-public sealed class AccessReviews(Func<IAuthorizer> authorizer, RbacAuthorizer rules) : IVirtualResource
+public sealed class AccessReviews(Func<IAuthorizer> authorizer, RbacAuthorizer rules) : IVirtualCreateHandler
 {
     public const string Group = "authorization.k8s.io";
 
-    /// <summary>The four resources this answers, for <see cref="ApiHandler.VirtualResources"/>.</summary>
+    /// <summary>The four resources this answers, registered in <see cref="ApiHandler.VirtualCreates"/>.</summary>
     public static readonly string[] Resources = ["selfsubjectaccessreviews", "subjectaccessreviews", "localsubjectaccessreviews", "selfsubjectrulesreviews"];
 
     /// <summary>Registers the reviews with the REST handler.</summary>
     public void Register(ApiHandler handler)
     {
-        foreach (var r in Resources) handler.VirtualResources[new GroupResource(Group, r)] = this;
+        foreach (var r in Resources) handler.VirtualCreates.Add(Group, r, this);
     }
+
+    Task<JsonObject> IVirtualCreateHandler.CreateAsync(VirtualCreateRequest request, CancellationToken ct) =>
+        CreateAsync(request.Resource, request.Namespace, request.Body, request.Options.User, ct);
 
     public async Task<JsonObject> CreateAsync(ResourceDefinition def, string ns, JsonObject obj, UserInfo user, CancellationToken ct)
     {

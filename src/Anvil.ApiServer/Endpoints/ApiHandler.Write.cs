@@ -42,12 +42,7 @@ public sealed partial class ApiHandler
 
     private static void CheckTypeMeta(ResourceDefinition def, JsonObject obj)
     {
-        var apiVersion = obj["apiVersion"] is JsonValue av && av.TryGetValue<string>(out var a) ? a : "";
-        var kind = obj["kind"] is JsonValue kv && kv.TryGetValue<string>(out var k) ? k : "";
-        if (apiVersion.Length > 0 && apiVersion != def.ApiVersion)
-            throw StatusError.BadRequest($"the API version in the data ({apiVersion}) does not match the expected API version ({def.ApiVersion})");
-        if (kind.Length > 0 && kind != def.Kind)
-            throw StatusError.BadRequest($"the kind in the data ({kind}) does not match the expected kind ({def.Kind})");
+        CheckTypeMeta(def.ApiVersion, def.Kind, obj);
         if (obj["metadata"] is { } m && m is not JsonObject)
             throw StatusError.BadRequest($"{def.Kind} in version \"{def.Version}\" cannot be handled as a {def.Kind}: json: cannot unmarshal {m.GetValueKind().ToString().ToLowerInvariant()} into Go struct field {def.Kind}.metadata of type v1.ObjectMeta");
     }

@@ -56,11 +56,6 @@ public sealed partial class ApiHandler
             await HandleVirtualCreateAsync(ctx, virtualCreate, def, ns, info, user, ct).ConfigureAwait(false);
             return;
         }
-        if (VirtualResources.TryGetValue(def.GroupResource, out var virtualResource))
-        {
-            await HandleVirtualAsync(ctx, def, ns, info, user, virtualResource, ct).ConfigureAwait(false);
-            return;
-        }
         switch (info.Verb)
         {
             case "get":
