@@ -24,4 +24,10 @@ public sealed record ApiServerOptions
 
     /// <summary>An apiserver.config.k8s.io/v1 EncryptionConfiguration; null for <c>&lt;DataDir&gt;/encryption-config.yaml</c>, created on first start.</summary>
     public string? EncryptionProviderConfig { get; init; }
+
+    /// <summary>
+    /// Admission plugins of the platform built on this server (Toolforge's tool policies), run where Kubernetes runs
+    /// its admission webhooks: after the built-in mutating plugins, before ResourceQuota.
+    /// </summary>
+    public Func<ApiServerHost, IEnumerable<Admission.IAdmissionPlugin>>? PlatformAdmission { get; init; }
 }
