@@ -1,0 +1,327 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Anvil.ApiServer.Certificates;
+using Anvil.Bench.Measurement;
+using Anvil.Client;
+using Anvil.Machinery.Meta;
+using Anvil.Node.Runtime;
+
+namespace Anvil.Bench.Node;
+
+/// <summary>
+/// <c>node [--pods 100] [--parallel 10] [--idle 50] [--quick]</c>: the node agent for real, as root with runc.
+/// Runs <c>anvil up</c> (API server, controllers, scheduler, node agent) as its own process on a fresh data dir and
+/// measures
+/// <list type="number">
+/// <item>pod startup: create → phase Running as a watch sees it, for N busybox pods with at most P in flight (each
+/// pod is deleted once Running), p50/p99, beside bare <c>runc run -d</c> of the same bundle (the config.json the
+/// agent wrote for one of those pods, on the image's rootfs) timed in the same run;</item>
+/// <item>node overhead: CPU and RSS of the <c>anvil up</c> process with no pods and with M idle pods running, and
+/// the memory of their conmon supervisors.</item>
+/// </list>
+/// Targets (issue 4): startup p99 ≤ 1 s and p50 ≤ 3× bare runc.
+/// </summary>
+internal static class NodeBenchmark
+{
+    private static readonly ResourceRef Pods = new("", "v1", "pods", true);
+    private static readonly ResourceRef Nodes = new("", "v1", "nodes", false);
+    private const string Ns = "bench";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        int pods = 100, parallel = 10, idle = 50, baselineRuns = 30;
+        for (var i = 0; i < args.Length; i++)
+        {
+            int Next() => i + 1 < args.Length && int.TryParse(args[++i], CultureInfo.InvariantCulture, out var v) && v is > 0 and <= 1000
+                ? v : throw new ArgumentException($"{args[i - 1]} needs a number 1-1000");
+            try
+            {
+                switch (args[i])
+                {
+                    case "--quick": pods = 20; parallel = 5; idle = 10; baselineRuns = 10; break;
+                    case "--pods": pods = Next(); break;
+                    case "--parallel": parallel = Next(); break;
+                    case "--idle": idle = Next(); break;
+                    default: throw new ArgumentException($"unknown flag {args[i]}");
+                }
+            }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine($"node: {e.Message}\nusage: node [--pods N] [--parallel N] [--idle N] [--quick]");
+                return 2;
+            }
+        }
+        if (RuncRuntime.Unavailable() is { } why)
+        {
+            Console.Error.WriteLine($"node: cannot run containers here: {why}");
+            return 2;
+        }
+        using var overall = new CancellationTokenSource(TimeSpan.FromMinutes(15));
+        var ct = overall.Token;
+        var dir = Directory.CreateTempSubdirectory("anvil-bench-node-").FullName;
+        try
+        {
+            Console.WriteLine($"node benchmark: {pods} pods ({parallel} at a time), {idle} idle pods, bare runc baseline x{baselineRuns}");
+            await using (var up = await AnvilUpProcess.StartAsync(dir, [], TimeSpan.FromSeconds(120), ct))
+            {
+                var pki = ClusterPki.LoadOrCreate(dir, []);
+                var (cert, key) = pki.IssueClientCertificate("bench-admin", ["system:masters"], TimeSpan.FromDays(1));
+                using var client = KubeClient.FromPem(new Uri($"https://127.0.0.1:{up.Port}"), pki.CaPem, cert, key, "anvil-bench");
+                var node = await WaitForNodeAsync(client, ct);
+                await client.CreateAsync(ResourceRef.Namespaces, "", new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = Ns } }, ct);
+                Console.WriteLine($"  anvil up ready in {up.StartSeconds:0.0} s; node {node} Ready");
+
+                // Warm-up: the first pod makes the busybox image.
+                await StartupAsync(client, 1, 1, "warm", ct);
+                var bundle = FindBundle(dir);
+                var startup = await StartupAsync(client, pods, parallel, "s", ct);
+                var bare = bundle == null ? [] : await BareRuncAsync(dir, bundle, baselineRuns, ct);
+                Report(startup, bare, pods);
+
+                await OverheadAsync(client, up, idle, dir, ct);
+                await CleanupAsync(client, ct);
+            }
+            RemoveLeftovers(dir);
+            return 0;
+        }
+        catch (Exception e) when (e is InvalidOperationException or ApiException or TimeoutException or OperationCanceledException or IOException)
+        {
+            Console.Error.WriteLine($"node: failed: {e.Message}");
+            RemoveLeftovers(dir);
+            return 1;
+        }
+        finally
+        {
+            try { Directory.Delete(dir, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    private static async Task<string> WaitForNodeAsync(KubeClient client, CancellationToken ct)
+    {
+        for (var i = 0; i < 120; i++)
+        {
+            var list = await client.ListAsync(Nodes, "", "", ct);
+            foreach (var n in (list["items"] as JsonArray ?? []).OfType<JsonObject>())
+                if ((n["status"]?["conditions"] as JsonArray ?? []).Any(c => (string?)c?["type"] == "Ready" && (string?)c?["status"] == "True"))
+                    return ObjectMeta.Name(n);
+            await Task.Delay(500, ct);
+        }
+        throw new TimeoutException("no Ready node within 60 s (is the node agent running? see anvil up's output)");
+    }
+
+    private static JsonObject Pod(string name, string command) => new()
+    {
+        ["apiVersion"] = "v1",
+        ["kind"] = "Pod",
+        ["metadata"] = new JsonObject { ["name"] = name },
+        ["spec"] = new JsonObject
+        {
+            ["terminationGracePeriodSeconds"] = 0,
+            ["automountServiceAccountToken"] = false,
+            ["containers"] = new JsonArray(new JsonObject
+            {
+                ["name"] = "c",
+                ["image"] = "busybox",
+                ["command"] = new JsonArray("sh", "-c", command),
+            }),
+        },
+    };
+
+    /// <summary>Create → Running latencies (seconds) for <paramref name="count"/> pods, at most <paramref name="parallel"/> in flight.</summary>
+    private static async Task<List<double>> StartupAsync(KubeClient client, int count, int parallel, string prefix, CancellationToken ct)
+    {
+        var running = new ConcurrentDictionary<string, TaskCompletionSource<long>>();
+        var list = await client.ListAsync(Pods, Ns, "limit=1", ct);
+        using var stopWatch = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var watcher = WatchRunningAsync(client, (string?)list["metadata"]?["resourceVersion"] ?? "", running, stopWatch.Token);
+        var latencies = new ConcurrentBag<double>();
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, parallel).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < count)
+            {
+                var name = $"{prefix}-{i:D4}";
+                var seen = running.GetOrAdd(name, _ => new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously));
+                var t0 = Stopwatch.GetTimestamp();
+                await client.CreateAsync(Pods, Ns, Pod(name, "sleep 3600"), ct);
+                var t1 = await seen.Task.WaitAsync(TimeSpan.FromSeconds(60), ct);
+                latencies.Add(Stopwatch.GetElapsedTime(t0, t1).TotalSeconds);
+                await client.DeleteAsync(Pods, Ns, name, ct: ct);
+            }
+        }));
+        stopWatch.Cancel();
+        try { await watcher; } catch (OperationCanceledException) { }
+        return [.. latencies];
+    }
+
+    private static async Task WatchRunningAsync(KubeClient client, string rv, ConcurrentDictionary<string, TaskCompletionSource<long>> running, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            await foreach (var (type, obj) in client.WatchAsync(Pods, Ns, rv, 300, ct))
+            {
+                if (type == "BOOKMARK") continue;
+                rv = ObjectMeta.ResourceVersion(obj);
+                if ((string?)obj["status"]?["phase"] != "Running") continue;
+                var now = Stopwatch.GetTimestamp();
+                running.GetOrAdd(ObjectMeta.Name(obj), _ => new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult(now);
+            }
+        }
+    }
+
+    /// <summary>A config.json the agent wrote for a busybox container (kept while the bench runs).</summary>
+    private static JsonObject? FindBundle(string dataDir)
+    {
+        foreach (var d in Directory.GetDirectories(Path.Combine(dataDir, "containers")))
+        {
+            var f = Path.Combine(d, "config.json");
+            if (File.Exists(f)) return JsonNode.Parse(File.ReadAllText(f)) as JsonObject;
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Bare <c>runc run -d</c> of the agent's bundle: same process, mounts, namespaces and limits, on the image rootfs
+    /// (read-only, no overlay to make) and a fresh network namespace instead of the pod's.
+    /// </summary>
+    private static async Task<List<double>> BareRuncAsync(string dataDir, JsonObject template, int runs, CancellationToken ct)
+    {
+        var rootfs = Path.Combine(dataDir, "images", "busybox", "rootfs");
+        var runc = File.Exists("/usr/sbin/runc") ? "/usr/sbin/runc" : "/usr/bin/runc";
+        var results = new List<double>();
+        for (var i = 0; i < runs; i++)
+        {
+            var id = $"anvil-bench-bare-{Environment.ProcessId}-{i}";
+            var bundle = Path.Combine(dataDir, "bare", id);
+            Directory.CreateDirectory(bundle);
+            var spec = (JsonObject)template.DeepClone();
+            spec["root"] = new JsonObject { ["path"] = rootfs, ["readonly"] = true };
+            spec["process"]!["args"] = new JsonArray("sh", "-c", "sleep 3600");
+            spec["linux"]!["cgroupsPath"] = $"/anvil-bench-bare/{id}";
+            if (spec["linux"]?["namespaces"] is JsonArray nss)
+                foreach (var ns in nss.OfType<JsonObject>()) ns.Remove("path");
+            // Mounts of pod files (hosts, resolv.conf, volumes) point into the pod's dirs; a bare run has none.
+            if (spec["mounts"] is JsonArray mounts)
+                foreach (var m in mounts.OfType<JsonObject>().Where(m => ((string?)m["source"] ?? "").StartsWith(dataDir, StringComparison.Ordinal)).ToList())
+                    mounts.Remove(m);
+            await File.WriteAllTextAsync(Path.Combine(bundle, "config.json"), spec.ToJsonString(), ct);
+            var t0 = Stopwatch.GetTimestamp();
+            var (code, err) = await ShAsync($"exec {runc} run -d -b {bundle} {id} </dev/null >/dev/null 2>{bundle}/err; cat {bundle}/err", ct);
+            var elapsed = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+            await ShAsync($"{runc} delete -f {id} >/dev/null 2>&1; rmdir /sys/fs/cgroup/*/anvil-bench-bare/{id} 2>/dev/null; true", ct);
+            if (code != 0) throw new InvalidOperationException($"bare runc run failed: {err.Trim()}");
+            results.Add(elapsed);
+        }
+        await ShAsync("rmdir /sys/fs/cgroup/*/anvil-bench-bare 2>/dev/null; true", ct);
+        return results;
+    }
+
+    private static async Task<(int Code, string Output)> ShAsync(string script, CancellationToken ct)
+    {
+        var psi = new ProcessStartInfo("/bin/sh", ["-c", script]) { RedirectStandardOutput = true, UseShellExecute = false };
+        using var p = Process.Start(psi)!;
+        var output = await p.StandardOutput.ReadToEndAsync(ct);
+        await p.WaitForExitAsync(ct);
+        return (p.ExitCode, output);
+    }
+
+    private static double Percentile(List<double> values, double p)
+    {
+        if (values.Count == 0) return double.NaN;
+        var sorted = values.OrderBy(v => v).ToList();
+        return sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
+    }
+
+    private static void Report(List<double> startup, List<double> bare, int expected)
+    {
+        double Ms(double s) => s * 1000;
+        var p50 = Percentile(startup, 0.50);
+        var p99 = Percentile(startup, 0.99);
+        var b50 = Percentile(bare, 0.50);
+        Console.WriteLine($"  pod startup (create → Running seen by a watch), {startup.Count}/{expected} pods: p50 {Ms(p50):0} ms, p99 {Ms(p99):0} ms, max {Ms(startup.DefaultIfEmpty(double.NaN).Max()):0} ms");
+        Console.WriteLine($"  bare runc run -d of the same bundle, {bare.Count} runs: p50 {Ms(b50):0} ms, p99 {Ms(Percentile(bare, 0.99)):0} ms");
+        Console.WriteLine($"  ratio p50 / bare runc p50: {p50 / b50:0.00} (target ≤ 3.00); p99 vs target 1000 ms: {Ms(p99) / 1000:0.00}");
+    }
+
+    private static async Task OverheadAsync(KubeClient client, AnvilUpProcess up, int idle, string dataDir, CancellationToken ct)
+    {
+        var window = TimeSpan.FromSeconds(20);
+        await Task.Delay(TimeSpan.FromSeconds(5), ct); // let the startup phase's deletions settle
+        var (cpu0, rss0) = await SampleAsync(up, window, ct);
+        var names = Enumerable.Range(0, idle).Select(i => $"idle-{i:D3}").ToList();
+        await Task.WhenAll(names.Select(n => client.CreateAsync(Pods, Ns, Pod(n, "sleep 3600"), ct)));
+        for (var i = 0; i < 240; i++)
+        {
+            var list = await client.ListAsync(Pods, Ns, "", ct);
+            var runningCount = (list["items"] as JsonArray ?? []).Count(p => (string?)p?["status"]?["phase"] == "Running" && ObjectMeta.Name((JsonObject)p!).StartsWith("idle-", StringComparison.Ordinal));
+            if (runningCount == idle) break;
+            if (i == 239) throw new TimeoutException($"only {runningCount}/{idle} idle pods Running after 120 s");
+            await Task.Delay(500, ct);
+        }
+        await Task.Delay(TimeSpan.FromSeconds(5), ct);
+        var (cpu1, rss1) = await SampleAsync(up, window, ct);
+        var conmon = ConmonRss(dataDir);
+        Console.WriteLine($"  node overhead, anvil up process over {window.TotalSeconds:0} s: no pods {cpu0:0.0}% CPU, RSS {ProcessMemory.Mb(rss0)}; " +
+            $"{idle} idle pods {cpu1:0.0}% CPU, RSS {ProcessMemory.Mb(rss1)}");
+        Console.WriteLine($"  per idle pod: {(cpu1 - cpu0) / idle:0.000}% CPU, {ProcessMemory.Mb((rss1 - rss0) / idle)} RSS in anvil up; conmon supervisors {ProcessMemory.Mb(conmon.Total)} total over {conmon.Count} ({ProcessMemory.Mb(conmon.Count == 0 ? 0 : conmon.Total / conmon.Count)} each)");
+        Console.WriteLine($"  ratio CPU with {idle} idle pods / without: {(cpu0 > 0 ? cpu1 / cpu0 : double.NaN):0.00}");
+    }
+
+    /// <summary>CPU % of one core used by anvil up over the window, and its RSS at the end.</summary>
+    private static async Task<(double CpuPercent, long Rss)> SampleAsync(AnvilUpProcess up, TimeSpan window, CancellationToken ct)
+    {
+        var c0 = up.CpuTime();
+        var t0 = Stopwatch.GetTimestamp();
+        await Task.Delay(window, ct);
+        var cpu = (up.CpuTime() - c0).TotalSeconds / Stopwatch.GetElapsedTime(t0).TotalSeconds * 100;
+        return (cpu, ProcessMemory.RssBytes(up.Pid.ToString(CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>The conmon processes supervising this data dir's containers.</summary>
+    private static (long Total, int Count) ConmonRss(string dataDir)
+    {
+        long total = 0;
+        var count = 0;
+        foreach (var proc in Directory.GetDirectories("/proc"))
+        {
+            var pid = Path.GetFileName(proc);
+            if (!pid.All(char.IsAsciiDigit)) continue;
+            string cmdline;
+            try { cmdline = File.ReadAllText(Path.Combine(proc, "cmdline")); } catch (IOException) { continue; } catch (UnauthorizedAccessException) { continue; }
+            if (!cmdline.Contains("conmon", StringComparison.Ordinal) || !cmdline.Contains(dataDir, StringComparison.Ordinal)) continue;
+            var rss = ProcessMemory.RssBytes(pid);
+            if (rss <= 0) continue;
+            total += rss;
+            count++;
+        }
+        return (total, count);
+    }
+
+    private static async Task CleanupAsync(KubeClient client, CancellationToken ct)
+    {
+        await client.DeleteCollectionAsync(Pods, Ns, ct);
+        for (var i = 0; i < 120; i++)
+        {
+            var list = await client.ListAsync(Pods, Ns, "", ct);
+            if ((list["items"] as JsonArray ?? []).Count == 0) return;
+            await Task.Delay(500, ct);
+        }
+        Console.Error.WriteLine("node: pods still present after 60 s; removing their containers directly");
+    }
+
+    /// <summary>Containers that outlived the run (anvil up leaves containers running by design) are removed.</summary>
+    private static void RemoveLeftovers(string dataDir)
+    {
+        var containers = Path.Combine(dataDir, "containers");
+        if (!Directory.Exists(containers)) return;
+        var runc = File.Exists("/usr/sbin/runc") ? "/usr/sbin/runc" : "/usr/bin/runc";
+        foreach (var d in Directory.GetDirectories(containers))
+        {
+            var id = Path.GetFileName(d);
+            ShAsync($"{runc} delete -f {id} >/dev/null 2>&1; umount -l {d}/rootfs 2>/dev/null; true", CancellationToken.None).GetAwaiter().GetResult();
+        }
+    }
+}
