@@ -89,7 +89,13 @@ public sealed class ApiServerHost : IAsyncDisposable
         var bearerTokens = new BearerTokenAuthenticator([new ServiceAccountTokenAuthenticator(tokenIssuer, Catalog, Resources)]);
         Authenticators.Add(bearerTokens);
 
-        var builder = WebApplication.CreateSlimBuilder();
+        // No appsettings reload: its file watcher on the content root (the working directory) woke the server on
+        // every file change there, costing idle CPU for nothing; configuration comes from flags.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = _options.DataDir,
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+        });
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);

@@ -208,7 +208,11 @@ public sealed class RuncRuntime : IRuntimeService
         DateTimeOffset? started = null;
         var startedText = ReadOr(Path.Combine(bundle, "started"));
         if (DateTimeOffset.TryParse(startedText, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var st)) started = st;
-        var runc = await RuncStatusAsync(id, ct).ConfigureAwait(false);
+        // The common cases are read from files and /proc instead of exec'ing `runc state` (about 10 ms of CPU each,
+        // for every container on every relist); anything in between asks runc.
+        var runc = File.Exists(exitFile) ? "stopped"
+            : started != null && InitAlive(bundle) ? "running"
+            : await RuncStatusAsync(id, ct).ConfigureAwait(false);
         var state = runc switch
         {
             "created" => ContainerState.Created,
@@ -238,6 +242,18 @@ public sealed class RuncRuntime : IRuntimeService
         }
         return new ContainerStatus(id, meta.PodUid, meta.PodNamespace, meta.PodName, meta.Name, meta.Attempt, meta.Image, state,
             meta.CreatedAt, started, finished, exitCode, reason, LogPath(bundle));
+    }
+
+    /// <summary>The container's init process (conmon's pid file) is alive and not yet a zombie awaiting conmon's reap.</summary>
+    private static bool InitAlive(string bundle)
+    {
+        if (!int.TryParse(ReadOr(Path.Combine(bundle, "pid")).Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid)) return false;
+        var stat = ReadOr($"/proc/{pid}/stat");
+        var close = stat.LastIndexOf(')');
+        // A recycled pid would be another process: the container's init is a child of its conmon.
+        if (close < 0 || close + 2 >= stat.Length || stat[close + 2] is 'Z' or 'X') return false;
+        var fields = stat[(close + 2)..].Split(' ');
+        return fields.Length > 1 && fields[1] == ReadOr(Path.Combine(bundle, "conmon.pid")).Trim();
     }
 
     // cgroup v1: the memory controller counts OOM kills until runc deletes the cgroup.
