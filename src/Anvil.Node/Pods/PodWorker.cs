@@ -271,6 +271,8 @@ internal sealed class PodWorker
         var restartPolicy = Str(pod["spec"]?["restartPolicy"]) is { Length: > 0 } rp ? rp : "Always";
         _waiting.Clear();
         await WriteStatusAsync(pod, all, restartPolicy, false, ct).ConfigureAwait(false);
+        // Resources go before the object does, so a client that saw the pod disappear finds nothing left behind.
+        await RemoveAllAsync(ct).ConfigureAwait(false);
         try
         {
             var options = new JsonObject
@@ -285,7 +287,6 @@ internal sealed class PodWorker
         catch (ApiException e) when (e.IsNotFound || e.Code == 409)
         {
         }
-        await RemoveAllAsync(ct).ConfigureAwait(false);
         return true;
     }
 

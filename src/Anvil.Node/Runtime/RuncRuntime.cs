@@ -80,13 +80,13 @@ public sealed class RuncRuntime : IRuntimeService
         meta.Write(bundle);
         var rootfs = Path.Combine(bundle, "rootfs");
         // Overlay: the image stays read-only and shared; writes land in this container's upper dir.
-        var (mount, _, err) = await Exec.RunAsync("mount", ["-t", "overlay", "overlay", "-o",
-            $"lowerdir={config.ImageRootfs},upperdir={Path.Combine(bundle, "upper")},workdir={Path.Combine(bundle, "work")}", rootfs], ct).ConfigureAwait(false);
-        if (mount != 0)
+        var err = Mounts.Mount("overlay", rootfs, "overlay", 0,
+            $"lowerdir={config.ImageRootfs},upperdir={Path.Combine(bundle, "upper")},workdir={Path.Combine(bundle, "work")}");
+        if (err != null)
         {
             // No overlay (e.g. nested on overlayfs without support): fall back to a private copy of the image.
             var (cp, _, cpErr) = await Exec.RunAsync("cp", ["-a", config.ImageRootfs + "/.", rootfs], ct).ConfigureAwait(false);
-            if (cp != 0) throw new IOException($"preparing the rootfs failed: overlay: {err.Trim()}; copy: {cpErr.Trim()}");
+            if (cp != 0) throw new IOException($"preparing the rootfs failed: overlay: {err}; copy: {cpErr.Trim()}");
         }
         var spec = OciSpec.Build(config, rootfs, $"{CgroupParent(config.PodUid)}/{id}");
         await File.WriteAllTextAsync(Path.Combine(bundle, "config.json"), spec.ToJsonString(), ct).ConfigureAwait(false);
@@ -105,12 +105,13 @@ public sealed class RuncRuntime : IRuntimeService
         var (code, _, _) = await Exec.RunAsync("/bin/sh", new[] { "-c", cmd, _conmon }.Concat(args), ct).ConfigureAwait(false);
         if (code != 0) throw new IOException($"conmon failed ({code}): {ReadOr(Path.Combine(bundle, "conmon.out"))}");
         // `runc create` has finished once the container's pid file exists (or conmon recorded an exit).
-        for (var i = 0; i < 300; i++)
+        // Polled finely: this wait is on every pod's startup path and `runc create` takes tens of milliseconds.
+        for (var i = 0; i < 3000; i++)
         {
             if (File.Exists(pidFile) && new FileInfo(pidFile).Length > 0) return id;
             if (File.Exists(Path.Combine(bundle, "exits", id)))
                 break;
-            await Task.Delay(50, ct).ConfigureAwait(false);
+            await Task.Delay(5, ct).ConfigureAwait(false);
         }
         var why = ReadOr(Path.Combine(bundle, "conmon.out")).Trim();
         if (Environment.GetEnvironmentVariable("ANVIL_NODE_KEEP") == null) await RemoveContainerAsync(id, ct).ConfigureAwait(false);
@@ -161,7 +162,7 @@ public sealed class RuncRuntime : IRuntimeService
         await Exec.RunAsync(_runc, ["delete", "-f", id], ct).ConfigureAwait(false);
         var bundle = Bundle(id);
         var rootfs = Path.Combine(bundle, "rootfs");
-        await Exec.RunAsync("umount", ["-l", rootfs], ct).ConfigureAwait(false);
+        Mounts.Unmount(rootfs);
         try
         {
             if (Directory.Exists(bundle)) Directory.Delete(bundle, true);
