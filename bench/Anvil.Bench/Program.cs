@@ -10,6 +10,7 @@ public static class Program
         benchmarks:
           rbac        RBAC-checked get with 1,000 roles/bindings vs system:masters (--roles N --clients N --seconds N --quick)
           scheduler   pods bound per second with many Node objects (--nodes N --pods M --quick)
+          tools       tool accounts: create → usable kubeconfig p50, 1,000 tools provisioned vs direct writes (--tools N --latency N --quick)
           apiserver   API server end to end over HTTPS against a raw SQLite baseline
                       flags: --objects N (10000)  --seconds N per timed phase (6; 2 with --quick)
                              --quick  --http1 (HTTP/1.1 instead of HTTP/2)  --json FILE
@@ -20,6 +21,8 @@ public static class Program
         // rbac: RBAC-checked get against system:masters (bench/Anvil.Bench/Rbac).
         if (args.Length > 0 && args[0] == "rbac") return await Rbac.RbacBenchmark.RunAsync(args[1..]).ConfigureAwait(false);
         // scheduler: pods bound per second (bench/Anvil.Bench/Scheduler).
+        // tools: the tool-accounts controller (bench/Anvil.Bench/Tools).
+        if (args.Length > 0 && args[0] == "tools") return await Tools.ToolsBenchmark.RunAsync(args[1..]).ConfigureAwait(false);
         if (args.Length > 0 && args[0] == "scheduler") return await Scheduler.SchedulerBenchmark.RunAsync(args[1..]).ConfigureAwait(false);
         if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
         {

@@ -52,8 +52,13 @@ public sealed class ToolAccountTests(ToolforgeServer server) : E2ETest(server), 
         Assert.Equal("4 8Gi 6Gi 0", await JsonPathAsync("tool-alpha", "resourcequota", "tool-alpha", "{.spec.hard.pods} {.spec.hard.limits\\.memory} {.spec.hard.requests\\.memory} {.spec.hard.services\\.nodeports}"));
         Assert.Equal("500m 150m 1 50m", await JsonPathAsync("tool-alpha", "limitrange", "tool-alpha", "{.spec.limits[0].default.cpu} {.spec.limits[0].defaultRequest.cpu} {.spec.limits[0].max.cpu} {.spec.limits[0].min.cpu}"));
         Assert.Equal("tools-user", await JsonPathAsync("tool-alpha", "rolebinding", "alpha-tool-binding", "{.roleRef.name}"));
-        var list2 = (await AnvilAsync("admin", "tools", "list")).Succeeded();
-        Assert.Matches(new Regex(@"^alpha\s+50000\s+50000\s+Ready\s+bob\s", RegexOptions.Multiline), list2.Stdout);
+        var uid = (await K("get", "tool", "alpha", "-o", "jsonpath={.spec.uid}")).Succeeded().Stdout;
+        Assert.True(long.Parse(uid, System.Globalization.CultureInfo.InvariantCulture) >= 50000, uid);
+        await EventuallyAsync("alpha listed as Ready", async () =>
+        {
+            var r = (await AnvilAsync("admin", "tools", "list")).Succeeded();
+            return (new Regex($@"^alpha\s+{uid}\s+{uid}\s+Ready\s+bob\s+\d{{4}}-", RegexOptions.Multiline).IsMatch(r.Stdout), r.ToString());
+        });
     }
 
     [Fact]
