@@ -12,6 +12,7 @@ public static class Program
           scheduler   pods bound per second with many Node objects (--nodes N --pods M --quick)
           node        pod startup vs bare runc, node agent overhead with idle pods; root + runc
                       (--pods N --parallel N --idle N --quick)
+          tools       tool accounts: create → usable kubeconfig p50, 1,000 tools provisioned vs direct writes (--tools N --latency N --quick)
           apiserver   API server end to end over HTTPS against a raw SQLite baseline
                       flags: --objects N (10000)  --seconds N per timed phase (6; 2 with --quick)
                              --quick  --http1 (HTTP/1.1 instead of HTTP/2)  --json FILE
@@ -22,6 +23,8 @@ public static class Program
         // rbac: RBAC-checked get against system:masters (bench/Anvil.Bench/Rbac).
         if (args.Length > 0 && args[0] == "rbac") return await Rbac.RbacBenchmark.RunAsync(args[1..]).ConfigureAwait(false);
         // scheduler: pods bound per second (bench/Anvil.Bench/Scheduler).
+        // tools: the tool-accounts controller (bench/Anvil.Bench/Tools).
+        if (args.Length > 0 && args[0] == "tools") return await Tools.ToolsBenchmark.RunAsync(args[1..]).ConfigureAwait(false);
         if (args.Length > 0 && args[0] == "scheduler") return await Scheduler.SchedulerBenchmark.RunAsync(args[1..]).ConfigureAwait(false);
         // node: pod startup latency and node agent overhead with real containers (bench/Anvil.Bench/Node).
         if (args.Length > 0 && args[0] == "node") return await Node.NodeBenchmark.RunAsync(args[1..]).ConfigureAwait(false);

@@ -10,10 +10,13 @@ internal static class AdminCommand
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        if (args.Length == 0) return Program.Fail("admin needs a subcommand: rotate-encryption-key");
+        if (args.Length == 0) return Program.Fail("admin needs a subcommand: rotate-encryption-key, tools, users, quotas");
         return args[0] switch
         {
             "rotate-encryption-key" => await RotateEncryptionKeyAsync(args[1..]).ConfigureAwait(false),
+            "tools" => await ToolsCommand.RunAsync(args[1..]).ConfigureAwait(false),
+            "users" => await UsersCommand.RunAsync(args[1..]).ConfigureAwait(false),
+            "quotas" => await QuotasCommand.RunAsync(args[1..]).ConfigureAwait(false),
             _ => Program.Fail($"unknown command \"{args[0]}\" for \"anvil admin\""),
         };
     }

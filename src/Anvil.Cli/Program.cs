@@ -13,6 +13,7 @@ public static class Program
         {
             "up" => await UpCommand.RunAsync(args[1..]).ConfigureAwait(false),
             "admin" => await AdminCommand.RunAsync(args[1..]).ConfigureAwait(false),
+            "become" => await BecomeCommand.RunAsync(args[1..]).ConfigureAwait(false),
             _ => Fail($"unknown command \"{args[0]}\"\n{Usage}"),
         };
     }
@@ -32,6 +33,9 @@ public static class Program
                   --port N         HTTPS port (default 6443)
                   --bind ADDR      address to listen on (default 127.0.0.1)
                   --no-node        do not run the node agent (no containers; pods bound to this host stay Pending)
+                  --homes DIR      tool homes, <DIR>/<tool> (default /data/project)
+                  --users-home DIR human users' homes for their kubeconfigs (default /home)
+                  --domain D       tools' web domain, <tool>.<D> (default localhost)
                   --audit-log-path PATH          audit log (default <data-dir>/audit.log; - for stdout)
                   --audit-policy-file FILE       audit.k8s.io/v1 Policy (default: Metadata level for every request)
                   --audit-log-maxsize MB         rotate the audit log at this size (default 100; 0: never)
@@ -43,5 +47,15 @@ public static class Program
           admin rotate-encryption-key [--data-dir DIR] [--encryption-provider-config FILE]
                   add a new aescbc key first and re-encrypt every secret with it (old keys stay readable);
                   a running server is told with SIGHUP and re-encrypts itself
+          admin tools create NAME [--maintainer USER]... [--uid N] [--gid N] | list | disable NAME | enable NAME
+                      | delete NAME [--purge-home] | observer NAME
+                  Toolforge tool accounts (namespace tool-NAME, home, kubeconfig, quota) kept by the tool-accounts controller
+          admin users add NAME [--admin] [--uid N] | list | remove NAME
+                  human users: a kubeconfig in <users-home>/NAME; admins may read everything but secrets and use kubectl sudo
+          admin quotas apply -f FILE
+                  per-tool quota overrides (maintain-kubeusers' format), each applied again only when its version changes
+                  (admin commands take --kubeconfig FILE, else $KUBECONFIG, else <data-dir>/admin.kubeconfig)
+          become TOOL [COMMAND...]
+                  run $SHELL or COMMAND as the tool with its HOME and KUBECONFIG (root, or a maintainer through sudo)
         """;
 }

@@ -23,6 +23,7 @@ internal static class UpCommand
         string? auditLogPath = null, auditPolicyFile = null, encryptionConfig = null;
         int auditMaxSize = 100, auditMaxBackup = 10, auditMaxAge = 30;
         var runNode = true;
+        var toolforge = new Anvil.Toolforge.ToolforgeOptions();
         for (var i = 0; i < args.Length; i++)
         {
             if (args[i] == "--no-node")
@@ -60,6 +61,18 @@ internal static class UpCommand
                     break;
                 case "--audit-log-maxage":
                     if (!TryCount(value, out auditMaxAge)) return Program.Fail($"invalid --audit-log-maxage \"{value}\": must be a number of days (0: keep forever)");
+                    break;
+                case "--homes":
+                    if (string.IsNullOrEmpty(value)) return Program.Fail("--homes needs a value");
+                    toolforge = toolforge with { Homes = Path.GetFullPath(value) };
+                    break;
+                case "--users-home":
+                    if (string.IsNullOrEmpty(value)) return Program.Fail("--users-home needs a value");
+                    toolforge = toolforge with { UsersHome = Path.GetFullPath(value) };
+                    break;
+                case "--domain":
+                    if (string.IsNullOrEmpty(value)) return Program.Fail("--domain needs a value");
+                    toolforge = toolforge with { Domain = value };
                     break;
                 case "--encryption-provider-config":
                     if (string.IsNullOrEmpty(value)) return Program.Fail("--encryption-provider-config needs a value");
@@ -107,6 +120,16 @@ internal static class UpCommand
         var (schedulerCert, schedulerKey) = server.Pki.IssueClientCertificate("system:kube-scheduler", [], TimeSpan.FromDays(365));
         using var schedulerClient = KubeClient.FromPem(new Uri(server.ServerUrl), server.Pki.CaPem, schedulerCert, schedulerKey, "kube-scheduler");
         var scheduler = new Anvil.Scheduler.Scheduler(schedulerClient, logs.CreateLogger("scheduler")).RunAsync(stop.Token);
+        // Toolforge: CRDs, roles, kubectl-sudo and the tool-accounts controller (maintain-kubeusers).
+        Task toolAccounts;
+        try
+        {
+            toolAccounts = await ToolforgeStartup.StartAsync(server, dataDir, toolforge, logs, stop.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is ApiException or HttpRequestException or IOException)
+        {
+            return Program.Fail($"installing the Toolforge resources failed: {e.Message}");
+        }
 
         // The node agent (kubelet) as system:node:<name>; it leaves its containers running on shutdown (they are
         // adopted on the next start). --no-node: a control plane without a node.
@@ -157,7 +180,7 @@ internal static class UpCommand
         }
         try
         {
-            await Task.WhenAll(controllers, scheduler).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            await Task.WhenAll(controllers, scheduler, toolAccounts).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         }
         catch (Exception e) when (e is TimeoutException or OperationCanceledException)
         {

@@ -104,6 +104,22 @@ public static class BootstrapPolicy
             R(["create"], ["batch"], "jobs"),
         ]),
         new("system:kube-dns", [R(["list", "watch"], Core, "endpoints", "services")]),
+        // Anvil: Toolforge's maintain-kubeusers (the in-process tool-accounts controller). It binds tools-user,
+        // view and k8s-admin without holding them (bind), and gets client certificates through the CSR API.
+        new("system:anvil:tool-accounts",
+        [
+            R(["get", "list", "watch", "update", "patch"], ["toolforge.org"], "tools", "users"),
+            R(["get", "update", "patch"], ["toolforge.org"], "tools/status", "users/status"),
+            R(["create", "delete", "get", "list", "patch", "update", "watch"], Core, "namespaces", "configmaps", "resourcequotas", "limitranges"),
+            R(["create", "delete", "get", "list", "patch", "update", "watch"], ["rbac.authorization.k8s.io"], "rolebindings", "clusterrolebindings"),
+            Named(["bind"], ["rbac.authorization.k8s.io"], ["clusterroles"], "tools-user", "view", "k8s-admin"),
+            R(["create", "delete", "get", "list", "watch"], ["certificates.k8s.io"], "certificatesigningrequests"),
+            R(["update"], ["certificates.k8s.io"], "certificatesigningrequests/approval"),
+            Named(["approve"], ["certificates.k8s.io"], ["signers"], "kubernetes.io/kube-apiserver-client"),
+            R(["get", "list", "watch", "patch", "update"], ["apps"], "deployments"),
+            R(["get", "list", "watch", "patch", "update"], ["batch"], "cronjobs", "jobs"),
+            Events,
+        ]),
         // kube-controller-manager's certificate controller: the in-process signer writes as this service account.
         new("system:controller:certificate-controller",
         [
@@ -191,6 +207,7 @@ public static class BootstrapPolicy
         new("system:node-proxier", "system:node-proxier", [U("system:kube-proxy")]),
         new("system:kube-controller-manager", "system:kube-controller-manager", [U("system:kube-controller-manager")]),
         new("system:kube-dns", "system:kube-dns", [new("ServiceAccount", "kube-dns", "kube-system")]),
+        new("system:anvil:tool-accounts", "system:anvil:tool-accounts", [U("system:anvil:tool-accounts")]),
         new("system:kube-scheduler", "system:kube-scheduler", [U("system:kube-scheduler")]),
         new("system:controller:certificate-controller", "system:controller:certificate-controller", [new("ServiceAccount", "certificate-controller", "kube-system")]),
         new("system:volume-scheduler", "system:volume-scheduler", [U("system:kube-scheduler")]),

@@ -55,6 +55,9 @@ public class AnvilServer : IAsyncLifetime
     /// <summary>Whether <c>anvil up</c> runs its node agent (real containers through runc).</summary>
     protected virtual bool WithNode => false;
 
+    /// <summary>Further <c>anvil up</c> flags of a fixture (e.g. Toolforge's <c>--homes</c>).</summary>
+    protected virtual IEnumerable<string> ExtraArgs => [];
+
     public async Task DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
@@ -104,6 +107,7 @@ public class AnvilServer : IAsyncLifetime
         foreach (var a in new[] { anvilDll, "up", "--data-dir", DataDir, "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1" })
             psi.ArgumentList.Add(a);
         if (!WithNode) psi.ArgumentList.Add("--no-node");
+        foreach (var a in ExtraArgs) psi.ArgumentList.Add(a);
 
         var ready = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         _ready = ready;
@@ -180,7 +184,7 @@ public class AnvilServer : IAsyncLifetime
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static string DotnetHost()
+    internal static string DotnetHost()
     {
         var fromSdk = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
         if (!string.IsNullOrEmpty(fromSdk) && File.Exists(fromSdk)) return fromSdk;
