@@ -61,6 +61,20 @@ public sealed class ToolPolicyTests(AnvilServer server) : E2ETest(server), IClas
             Assert.Equal([expected[i]], r.StderrLines);
         }
         Assert.Equal("No resources found in tool-alpha namespace.", (await K("get", "pods", "-n", ns)).Succeeded().Stderr.Trim());
+
+        // Toolforge's smoke test, in its Deployment form: the template is refused at once.
+        var deployment = (await K("create", "deployment", "nginx", "-n", ns, "--image=nginx")).Failed();
+        Assert.Equal(["error: failed to create deployment: deployments.apps \"nginx\" is forbidden: The following container images did not match any of the allowed registries ([anvil.local]): [Kind=apps/v1, Kind=Deployment, Namespace=tool-alpha Name=nginx Image=nginx]"],
+            deployment.StderrLines);
+    }
+
+    [Fact]
+    public async Task AToolNamespaceWithoutItsToolRunsNothing()
+    {
+        (await K("create", "namespace", "tool-ghost")).Succeeded();
+        (await K("label", "namespace", "tool-ghost", "tenancy=tool")).Succeeded();
+        var r = (await K("run", "p", "-n", "tool-ghost", "--image=anvil.local/busybox")).Failed();
+        Assert.Equal(["Error from server (Forbidden): pods \"p\" is forbidden: no Tool object tools.toolforge.org/ghost for namespace tool-ghost"], r.StderrLines);
     }
 
     [Fact]
