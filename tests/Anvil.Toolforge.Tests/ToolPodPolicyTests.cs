@@ -115,6 +115,24 @@ public sealed class ToolPodPolicyTests
     }
 
     [Fact]
+    public async Task PodUpdatesAreCheckedButNotMutated()
+    {
+        // A pod from before the policy: its image may change (the one mutable field), the rest is not filled in.
+        var old = Pod("{'containers':[{" + C + "}]}");
+        var updated = (System.Text.Json.Nodes.JsonObject)old.DeepClone();
+        updated["spec"]!["containers"]![0]!["image"] = "anvil.local/busybox:2";
+        Assert.Equal(Rule + "/spec/securityContext/runAsUser/: must be 52001 (the tool's uid); "
+            + "rule toolforge-validate-pod-policy failed at path /spec/securityContext/runAsGroup/: must be 52002 (the tool's gid); "
+            + "rule toolforge-validate-pod-policy failed at path /spec/securityContext/fsGroup/: must be 52002 (the tool's gid); "
+            + "rule toolforge-validate-pod-policy failed at path /spec/securityContext/runAsNonRoot/: must be true; "
+            + "rule toolforge-validate-pod-policy failed at path /spec/securityContext/seccompProfile/type/: must be RuntimeDefault; "
+            + "rule toolforge-validate-pod-policy failed at path /spec/containers/0/securityContext/allowPrivilegeEscalation/: must be false; "
+            + "rule toolforge-validate-pod-policy failed at path /spec/containers/0/securityContext/capabilities/drop/: must contain ALL",
+            await AdmitAsync(Attrs(AdmissionOperation.Update, "", "pods", "tool-alpha", updated, old)));
+        Assert.Null(updated["spec"]!["securityContext"]);
+    }
+
+    [Fact]
     public async Task EphemeralContainersAreHardenedAndChecked()
     {
         var old = Pod(Simple);

@@ -28,9 +28,11 @@ public sealed class ToolPodPolicy(IToolResolver tools) : IAdmissionPlugin
     public async ValueTask MutateAsync(AdmissionAttributes a, CancellationToken ct)
     {
         if (PodSpecSites.Target(a) is not { } site) return;
+        var ephemeral = a.Subresource == PodSpecSites.EphemeralContainers;
+        // A pod's security context is fixed at creation; afterwards only ephemeral containers are added.
+        if (site.IsPod && a.Operation == AdmissionOperation.Update && !ephemeral) return;
         if (await tools.ResolveAsync(a, ct).ConfigureAwait(false) is not { Problem: null, Uid: { } uid, Gid: { } gid }) return;
-        // Through pods/ephemeralcontainers only the ephemeral containers may change.
-        Mutate(site, uid, gid, ephemeralOnly: a.Subresource == PodSpecSites.EphemeralContainers);
+        Mutate(site, uid, gid, ephemeralOnly: ephemeral);
     }
 
     public async ValueTask ValidateAsync(AdmissionAttributes a, CancellationToken ct)
@@ -122,7 +124,7 @@ public sealed class ToolPodPolicy(IToolResolver tools) : IAdmissionPlugin
             SeLinuxAndAppArmor(csc, cscPath, Fail);
             if (c["ports"] is JsonArray ports)
                 for (var j = 0; j < ports.Count; j++)
-                    if (JsonRead.Int(ports[j]?["hostPort"]) is { } hp and not 0) Fail($"{path}/ports/{j}/hostPort", "host ports are not allowed");
+                    if (JsonRead.Int(ports[j]?["hostPort"]) is not (null or 0)) Fail($"{path}/ports/{j}/hostPort", "host ports are not allowed");
         }
 
         if (site.Spec["volumes"] is JsonArray volumes)
