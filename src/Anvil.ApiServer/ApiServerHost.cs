@@ -79,6 +79,7 @@ public sealed class ApiServerHost : IAsyncDisposable
             new NamespaceLifecycle(() => Resources, () => Catalog.Find("", "v1", "namespaces")!),
             new CertificateApproval(() => Authorizer), new CertificateSigning(() => Authorizer), new CertificateSubjectRestriction(),
             new RbacEscalationCheck(rbac, () => Resources, () => Catalog),
+            .. _options.PlatformAdmission?.Invoke(this) ?? [],
         ]), time);
         var fieldManagers = new FieldManagers(time);
         Resources.ManagedFields = fieldManagers;
