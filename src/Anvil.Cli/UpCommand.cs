@@ -88,7 +88,6 @@ internal static class UpCommand
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
         using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
 
-        var toolforgeOptions = new Anvil.Toolforge.ToolforgeOptions();
         await using var server = new ApiServerHost(new ApiServerOptions
         {
             DataDir = dataDir,
@@ -100,7 +99,7 @@ internal static class UpCommand
             AuditLogMaxBackups = auditMaxBackup,
             AuditLogMaxAgeDays = auditMaxAge,
             EncryptionProviderConfig = encryptionConfig,
-            PlatformAdmission = host => Anvil.Toolforge.Policy.ToolforgePolicy.Plugins(host, toolforgeOptions),
+            PlatformAdmission = host => Anvil.Toolforge.Policy.ToolforgePolicy.Plugins(host, toolforge),
         });
         try
         {
