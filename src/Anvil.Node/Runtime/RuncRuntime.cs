@@ -240,6 +240,9 @@ public sealed class RuncRuntime : IRuntimeService
             meta.CreatedAt, started, finished, exitCode, reason, LogPath(bundle));
     }
 
+    public Task<Anvil.Node.Exec.ExecProcess> ExecAsync(string id, Anvil.Node.Exec.ExecOptions options, CancellationToken ct) =>
+        Task.FromResult<Anvil.Node.Exec.ExecProcess>(Anvil.Node.Exec.RuncExecProcess.Start(_runc, id, Bundle(id), options));
+
     // cgroup v1: the memory controller counts OOM kills until runc deletes the cgroup.
     private static bool OomKilled(ContainerMeta meta)
     {
