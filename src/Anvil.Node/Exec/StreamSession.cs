@@ -4,76 +4,113 @@ using Microsoft.Extensions.Logging;
 namespace Anvil.Node.Exec;
 
 /// <summary>
-/// Joins an accepted WebSocket (channel protocol, see <see cref="RemoteCommand"/>) and a started
-/// <see cref="ExecProcess"/>: output to channels 1 and 2, channel 0 to stdin, resizes from channel 4, stdin
-/// closed on <c>[255, 0]</c>; at the end the exit status on channel 3 and a normal close. When the client goes
-/// away first the process is killed.
+/// Joins an accepted WebSocket (channel protocol, see <see cref="RemoteCommand"/>) and an exec'd process:
+/// output to channels 1 and 2, channel 0 to stdin, resizes from channel 4, stdin closed on <c>[255, 0]</c>; at the
+/// end the exit status on channel 3 and a normal close. When the client goes away first the process is killed.
 /// </summary>
 public static class StreamSession
 {
     private const int BufferSize = 32 * 1024;
-    private const int MaxResizeMessage = 1024;
     /// <summary>How long output may still drain after the process exited (a background child can hold a pipe).</summary>
     private static readonly TimeSpan DrainBound = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan CloseBound = TimeSpan.FromSeconds(5);
+    /// <summary>With a tty, how long to wait for the client's first resize so the command starts at the right size.</summary>
+    private static readonly TimeSpan FirstResizeBound = TimeSpan.FromSeconds(1);
 
+    /// <param name="start">Starts the process (with the terminal size, when the client sent one first).</param>
     /// <param name="status">The status JSON for an exit code (see <see cref="RemoteCommand.ExitCodeStatus"/>).</param>
-    public static async Task RunAsync(WebSocket ws, string protocol, ExecProcess process, ExecOptions options,
+    public static async Task RunAsync(WebSocket ws, string protocol, ExecOptions options, Func<ExecOptions, CancellationToken, Task<ExecProcess>> start,
         Func<int, byte[]> status, ILogger log, CancellationToken ct)
     {
         using var sendLock = new SemaphoreSlim(1, 1);
-        using var clientGone = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var session = CancellationTokenSource.CreateLinkedTokenSource(ct);
         async Task SendAsync(byte[] frame)
         {
-            await sendLock.WaitAsync(clientGone.Token).ConfigureAwait(false);
-            try { await ws.SendAsync(frame, WebSocketMessageType.Binary, true, clientGone.Token).ConfigureAwait(false); }
+            await sendLock.WaitAsync(session.Token).ConfigureAwait(false);
+            try { await ws.SendAsync(frame, WebSocketMessageType.Binary, true, session.Token).ConfigureAwait(false); }
             finally { sendLock.Release(); }
         }
 
+        var reader = new MessageReader(ws);
+        // A receive is never cancelled (that would abort the socket): the first one may stay pending into the loop.
+        Task<byte[]?>? first = null;
+        ExecProcess process;
         try
         {
             // As the kubelet does: an empty message on the lowest writable channel says the streams are ready.
             await SendAsync([options.Stdout ? RemoteCommand.StdoutChannel : options.Stderr ? RemoteCommand.StderrChannel : RemoteCommand.ErrorChannel]).ConfigureAwait(false);
+            if (options.Tty)
+            {
+                first = reader.NextAsync(session.Token);
+                if (await Task.WhenAny(first, Task.Delay(FirstResizeBound, ct)).ConfigureAwait(false) == first
+                    && await first.ConfigureAwait(false) is [RemoteCommand.ResizeChannel, ..] message)
+                {
+                    if (RemoteCommand.ParseResize(message.AsSpan(1)) is { Width: > 0, Height: > 0 } size)
+                        options = options with { Width = size.Width, Height = size.Height };
+                    first = null;
+                }
+            }
+            try
+            {
+                process = await start(options, ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                await SendAsync(RemoteCommand.Frame(RemoteCommand.ErrorChannel, RemoteCommand.FailureStatus($"error executing command in container: {e.Message}"))).ConfigureAwait(false);
+                await CloseAsync(ws, first ?? reader.NextAsync(session.Token), ct).ConfigureAwait(false);
+                return;
+            }
         }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
         {
-            process.Kill();
             return;
         }
 
-        var stdout = PumpAsync(process.Stdout, options.Stdout || options.Tty ? RemoteCommand.StdoutChannel : null, SendAsync, clientGone.Token);
-        var stderr = PumpAsync(process.Stderr, options.Stderr && !options.Tty ? RemoteCommand.StderrChannel : null, SendAsync, clientGone.Token);
-        var input = ReadClientAsync(ws, protocol, process, clientGone.Token);
-
-        var first = await Task.WhenAny(process.Exited, input).ConfigureAwait(false);
-        if (first == input && !process.Exited.IsCompleted)
+        await using (process.ConfigureAwait(false))
         {
-            // The client went away (or the connection broke) while the command ran.
-            log.LogInformation("exec client gone; killing the process command={Command}", string.Join(' ', options.Command));
-            process.Kill();
-            clientGone.Cancel();
-            await IgnoreAsync(Task.WhenAll(stdout, stderr, process.Exited)).ConfigureAwait(false);
-            return;
-        }
+            var stdout = PumpAsync(process.Stdout, options.Stdout || options.Tty ? RemoteCommand.StdoutChannel : null, SendAsync, session.Token);
+            var stderr = PumpAsync(process.Stderr, options.Stderr && !options.Tty ? RemoteCommand.StderrChannel : null, SendAsync, session.Token);
+            var input = ReadClientAsync(reader, first, protocol, process, session.Token);
 
-        var code = await process.Exited.ConfigureAwait(false);
-        await IgnoreAsync(Task.WhenAll(stdout, stderr).WaitAsync(DrainBound, ct)).ConfigureAwait(false);
+            if (await Task.WhenAny(process.Exited, input).ConfigureAwait(false) == input && !process.Exited.IsCompleted)
+            {
+                log.LogInformation("exec client gone; killing the process command={Command}", string.Join(' ', options.Command));
+                process.Kill();
+                session.Cancel();
+                await IgnoreAsync(Task.WhenAll(stdout, stderr, process.Exited)).ConfigureAwait(false);
+                return;
+            }
+
+            var code = await process.Exited.ConfigureAwait(false);
+            await IgnoreAsync(Task.WhenAll(stdout, stderr).WaitAsync(DrainBound, ct)).ConfigureAwait(false);
+            try
+            {
+                await SendAsync(RemoteCommand.Frame(RemoteCommand.ErrorChannel, status(code))).ConfigureAwait(false);
+                await CloseAsync(ws, input, ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
+            {
+            }
+            finally
+            {
+                session.Cancel();
+                await IgnoreAsync(input).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Closes our side, then waits (bounded) for the client's close so the connection ends cleanly.</summary>
+    private static async Task CloseAsync(WebSocket ws, Task reading, CancellationToken ct)
+    {
         try
         {
-            await SendAsync(RemoteCommand.Frame(RemoteCommand.ErrorChannel, status(code))).ConfigureAwait(false);
             using var bound = CancellationTokenSource.CreateLinkedTokenSource(ct);
             bound.CancelAfter(CloseBound);
             await ws.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", bound.Token).ConfigureAwait(false);
-            // Wait (bounded) for the client's close so the connection ends cleanly.
-            await input.WaitAsync(CloseBound, ct).ConfigureAwait(false);
+            await reading.WaitAsync(CloseBound, ct).ConfigureAwait(false);
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or TimeoutException or IOException)
         {
-        }
-        finally
-        {
-            clientGone.Cancel();
-            await IgnoreAsync(input).ConfigureAwait(false);
         }
     }
 
@@ -96,39 +133,27 @@ public static class StreamSession
         }
     }
 
-    /// <summary>Reads the client's messages until it closes; returns when the connection ends.</summary>
-    private static async Task ReadClientAsync(WebSocket ws, string protocol, ExecProcess process, CancellationToken ct)
+    /// <summary>Handles the client's messages until it closes; returns when the connection ends.</summary>
+    private static async Task ReadClientAsync(MessageReader reader, Task<byte[]?>? first, string protocol, ExecProcess process, CancellationToken ct)
     {
-        var buffer = new byte[BufferSize];
-        var resize = new MemoryStream();
-        int? channel = null;
         try
         {
             while (true)
             {
-                var r = await ws.ReceiveAsync(buffer, ct).ConfigureAwait(false);
-                if (r.MessageType == WebSocketMessageType.Close) return;
-                var data = buffer.AsMemory(0, r.Count);
-                if (channel == null)
-                {
-                    if (data.Length == 0) continue;
-                    channel = data.Span[0];
-                    data = data[1..];
-                }
-                switch (channel)
+                var message = first != null ? await first.ConfigureAwait(false) : await reader.NextAsync(ct).ConfigureAwait(false);
+                first = null;
+                if (message == null) return;
+                if (message.Length == 0) continue;
+                var data = message.AsMemory(1);
+                switch (message[0])
                 {
                     case RemoteCommand.StdinChannel:
                         await WriteStdinAsync(process, data, ct).ConfigureAwait(false);
                         break;
                     case RemoteCommand.ResizeChannel:
-                        if (resize.Length + data.Length <= MaxResizeMessage) resize.Write(data.Span);
-                        if (r.EndOfMessage)
+                        if (RemoteCommand.ParseResize(data.Span) is { Width: > 0, Height: > 0 } size)
                         {
-                            if (RemoteCommand.ParseResize(resize.ToArray()) is { Width: > 0, Height: > 0 } size)
-                            {
-                                try { process.Resize(size.Width, size.Height); } catch (IOException) { }
-                            }
-                            resize.SetLength(0);
+                            try { process.Resize(size.Width, size.Height); } catch (IOException) { }
                         }
                         break;
                     case RemoteCommand.CloseChannel when protocol == RemoteCommand.V5:
@@ -136,7 +161,6 @@ public static class StreamSession
                             await CloseQuietlyAsync(stdin).ConfigureAwait(false);
                         break;
                 }
-                if (r.EndOfMessage) channel = null;
             }
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
