@@ -130,6 +130,10 @@ public sealed class ApiServerHost : IAsyncDisposable
         handler.VirtualCreates.Add("authentication.k8s.io", "selfsubjectreviews", new SelfSubjectReviewHandler(time));
         new AccessReviews(() => Authorizer, rbac).Register(handler);
         var serverAddress = $"{_options.Bind}:{_options.Port}";
+        var (kubeletCert, kubeletKey) = Pki.IssueClientCertificate(Kubelet.KubeletClient.ClientName, [], TimeSpan.FromDays(365));
+        handler.Kubelet = new Kubelet.KubeletClient(ClusterPki.WithKey(kubeletCert, kubeletKey), Pki.Ca);
+        // pods/exec and pods/attach arrive as WebSocket upgrades.
+        _app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
 
         // The audit recorder wraps the whole request, error answers included, to log the final status.
         _app.Run(ctx => audit.ServeAsync(ctx, async () =>
@@ -239,6 +243,15 @@ public sealed class ApiServerHost : IAsyncDisposable
         var decision = await Authorizer.AuthorizeAsync(attributes, ctx.RequestAborted).ConfigureAwait(false);
         AuditContext.Of(ctx)?.Authorized(decision);
         if (!decision.Allowed) throw Forbidden.For(attributes, decision.Reason);
+        // A WebSocket upgrade of exec, attach or portforward is a GET, but opens a session like the POST does: it
+        // needs create as well (kube-apiserver's AuthorizePodWebsocketUpgradeCreatePermission).
+        if (attributes.IsResourceRequest && attributes.Verb == "get" && info.Group.Length == 0 && info.Resource == "pods"
+            && info.Subresource is "exec" or "attach" or "portforward")
+        {
+            var create = attributes with { Verb = "create" };
+            var createDecision = await Authorizer.AuthorizeAsync(create, ctx.RequestAborted).ConfigureAwait(false);
+            if (!createDecision.Allowed) throw Forbidden.For(create, createDecision.Reason);
+        }
     }
 
     private static async Task ServeNonResourceAsync(HttpContext ctx, string path, RequestInfo info, DiscoveryDocuments discovery, OpenApiService openApi, string serverAddress)

@@ -36,6 +36,7 @@ public static class Program
                   --homes DIR      tool homes, <DIR>/<tool> (default /data/project)
                   --users-home DIR human users' homes for their kubeconfigs (default /home)
                   --domain D       tools' web domain, <tool>.<D> (default localhost)
+                  --kubelet-port N the node agent's kubelet API port for exec/attach (default 10250)
                   --audit-log-path PATH          audit log (default <data-dir>/audit.log; - for stdout)
                   --audit-policy-file FILE       audit.k8s.io/v1 Policy (default: Metadata level for every request)
                   --audit-log-maxsize MB         rotate the audit log at this size (default 100; 0: never)

@@ -8,6 +8,7 @@ using Anvil.Client;
 using Anvil.Controllers;
 using Anvil.Node.Pods;
 using Anvil.Node.Runtime;
+using Anvil.Node.Server;
 using Microsoft.Extensions.Logging;
 
 namespace Anvil.Cli;
@@ -24,6 +25,7 @@ internal static class UpCommand
         int auditMaxSize = 100, auditMaxBackup = 10, auditMaxAge = 30;
         var runNode = true;
         var toolforge = new Anvil.Toolforge.ToolforgeOptions();
+        var kubeletPort = 10250;
         for (var i = 0; i < args.Length; i++)
         {
             if (args[i] == "--no-node")
@@ -40,6 +42,10 @@ internal static class UpCommand
                 case "--port":
                     if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535)
                         return Program.Fail($"invalid --port \"{value}\": must be 1-65535");
+                    break;
+                case "--kubelet-port":
+                    if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out kubeletPort) || kubeletPort is < 0 or > 65535)
+                        return Program.Fail($"invalid --kubelet-port \"{value}\": must be 0-65535");
                     break;
                 case "--bind":
                     if (!IPAddress.TryParse(value, out _)) return Program.Fail($"invalid --bind \"{value}\": must be an IP address");
@@ -135,6 +141,7 @@ internal static class UpCommand
         // The node agent (kubelet) as system:node:<name>; it leaves its containers running on shutdown (they are
         // adopted on the next start). --no-node: a control plane without a node.
         KubeClient? nodeClient = null;
+        KubeletServer? kubelet = null;
         var node = Task.CompletedTask;
         if (runNode)
         {
@@ -149,6 +156,23 @@ internal static class UpCommand
                 nodeClient = KubeClient.FromPem(new Uri(server.ServerUrl), server.Pki.CaPem, nodeCert, nodeKey, "kubelet/" + NodeAgent.KubeletVersion);
                 var agent = new NodeAgent(nodeClient, new NodeAgentOptions { DataDir = dataDir, NodeName = nodeName }, logs.CreateLogger("node"));
                 server.Handler.NodeLogs[nodeName] = new NodeAgentLogs(agent);
+                // The kubelet's HTTPS API (exec, attach), with a serving certificate from the cluster CA.
+                kubelet = new KubeletServer(agent, new KubeletServerOptions
+                {
+                    Bind = agent.HostIP,
+                    Port = kubeletPort,
+                    ServingCertificate = server.Pki.IssueServingCertificate("system:node:" + nodeName, [agent.HostIP, nodeName, "localhost"], TimeSpan.FromDays(365)),
+                    ClientCa = server.Pki.Ca,
+                }, logs.CreateLogger("kubelet"));
+                try
+                {
+                    await kubelet.StartAsync(stop.Token).ConfigureAwait(false);
+                }
+                catch (IOException e)
+                {
+                    return Program.Fail($"cannot listen on {agent.HostIP}:{kubeletPort} (--kubelet-port): {e.Message}");
+                }
+                agent.KubeletPort = kubelet.Port;
                 node = agent.RunAsync(stop.Token);
             }
         }
@@ -193,6 +217,7 @@ internal static class UpCommand
         catch (Exception e) when (e is TimeoutException or OperationCanceledException)
         {
         }
+        if (kubelet != null) await kubelet.DisposeAsync().ConfigureAwait(false);
         nodeClient?.Dispose();
         return 0;
     }

@@ -147,6 +147,35 @@ public sealed class ClusterPki
         return (cert.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
     }
 
+    /// <summary>
+    /// Issues a serving certificate (e.g. a kubelet's) for DNS names and IP addresses, with a new key, ready for
+    /// Kestrel. Not written to disk: the holder asks for a new one when it starts.
+    /// </summary>
+    public X509Certificate2 IssueServingCertificate(string commonName, IEnumerable<string> names, TimeSpan lifetime)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var req = new CertificateRequest("CN=" + Escape(commonName), key, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        foreach (var n in names.Distinct())
+        {
+            if (IPAddress.TryParse(n, out var ip)) san.AddIpAddress(ip);
+            else san.AddDnsName(n);
+        }
+        req.CertificateExtensions.Add(san.Build());
+        req.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        req.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
+        req.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        using var cert = Sign(req, Ca, _caKey, lifetime);
+        return WithKey(cert.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
+    }
+
+    /// <summary>A certificate with its private key from PEM texts, in the PKCS#12-backed form TLS on Linux needs.</summary>
+    public static X509Certificate2 WithKey(string certificatePem, string keyPem)
+    {
+        using var pem = X509Certificate2.CreateFromPem(certificatePem, keyPem);
+        return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+    }
+
     private static string Escape(string value) =>
         value.IndexOfAny([',', '+', '"', '\\', '<', '>', ';', '=']) >= 0 ? "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"" : value;
 

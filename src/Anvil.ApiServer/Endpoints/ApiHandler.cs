@@ -56,6 +56,11 @@ public sealed partial class ApiHandler
             await HandleVirtualCreateAsync(ctx, virtualCreate, def, ns, info, user, ct).ConfigureAwait(false);
             return;
         }
+        if (def.Group.Length == 0 && def.Resource == "pods" && info.Subresource is "exec" or "attach")
+        {
+            await ConnectAsync(ctx, def, ns, info, ct).ConfigureAwait(false);
+            return;
+        }
         switch (info.Verb)
         {
             case "get":

@@ -35,7 +35,11 @@ public sealed class NodeAgent
         _log = log;
         Runtime = options.Runtime ?? new RuncRuntime(options.DataDir);
         Images = options.Images ?? new ImageStore(options.DataDir);
+        KubeletPort = options.KubeletPort;
     }
+
+    /// <summary>The port the kubelet server listens on (set once it has started, before <see cref="RunAsync"/>).</summary>
+    public int KubeletPort { get; set; }
 
     public KubeClient Client { get; }
     public IRuntimeService Runtime { get; }
@@ -159,7 +163,7 @@ public sealed class NodeAgent
             ["addresses"] = new JsonArray(
                 new JsonObject { ["type"] = "InternalIP", ["address"] = HostIP },
                 new JsonObject { ["type"] = "Hostname", ["address"] = NodeName }),
-            ["daemonEndpoints"] = new JsonObject { ["kubeletEndpoint"] = new JsonObject { ["Port"] = 10250 } },
+            ["daemonEndpoints"] = new JsonObject { ["kubeletEndpoint"] = new JsonObject { ["Port"] = KubeletPort } },
             ["nodeInfo"] = new JsonObject
             {
                 ["architecture"] = "amd64",

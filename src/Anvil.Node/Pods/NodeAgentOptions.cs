@@ -10,6 +10,8 @@ public sealed class NodeAgentOptions
     public string NodeName { get; init; } = Environment.MachineName.ToLowerInvariant();
     /// <summary>The node's address; 127.0.0.1 until the agent runs on other machines.</summary>
     public string HostIP { get; init; } = "127.0.0.1";
+    /// <summary>The kubelet server's port, published in Node status.daemonEndpoints.kubeletEndpoint.</summary>
+    public int KubeletPort { get; init; } = 10250;
     public IRuntimeService? Runtime { get; init; }
     public ImageStore? Images { get; init; }
     public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(40);

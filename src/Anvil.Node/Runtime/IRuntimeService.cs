@@ -28,4 +28,7 @@ public interface IRuntimeService
     Task<IReadOnlyList<ContainerStatus>> ListContainersAsync(string? podUid, CancellationToken ct);
 
     Task<ContainerStatus?> ContainerStatusAsync(string id, CancellationToken ct);
+
+    /// <summary>Starts a command in a running container with streams (CRI's Exec, served by the kubelet's /exec).</summary>
+    Task<global::Anvil.Node.Exec.ExecProcess> ExecAsync(string id, global::Anvil.Node.Exec.ExecOptions options, CancellationToken ct);
 }

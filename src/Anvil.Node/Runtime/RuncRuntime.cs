@@ -256,6 +256,8 @@ public sealed class RuncRuntime : IRuntimeService
         var fields = stat[(close + 2)..].Split(' ');
         return fields.Length > 1 && fields[1] == ReadOr(Path.Combine(bundle, "conmon.pid")).Trim();
     }
+    public Task<Anvil.Node.Exec.ExecProcess> ExecAsync(string id, Anvil.Node.Exec.ExecOptions options, CancellationToken ct) =>
+        Task.FromResult<Anvil.Node.Exec.ExecProcess>(Anvil.Node.Exec.RuncExecProcess.Start(_runc, id, Bundle(id), options));
 
     // cgroup v1: the memory controller counts OOM kills until runc deletes the cgroup.
     private static bool OomKilled(ContainerMeta meta)

@@ -27,6 +27,9 @@ public class AnvilServer : IAsyncLifetime
 
     public string Url => $"https://127.0.0.1:{Port}";
 
+    /// <summary>The node agent's kubelet API port (node servers only; kept across restarts).</summary>
+    public int KubeletPort { get; private set; }
+
     public string KubeconfigPath => Path.Combine(DataDir, "admin.kubeconfig");
 
     /// <summary>Everything the server printed so far (all runs), for failure messages.</summary>
@@ -106,8 +109,18 @@ public class AnvilServer : IAsyncLifetime
         };
         foreach (var a in new[] { anvilDll, "up", "--data-dir", DataDir, "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1" })
             psi.ArgumentList.Add(a);
-        if (!WithNode) psi.ArgumentList.Add("--no-node");
         foreach (var a in ExtraArgs) psi.ArgumentList.Add(a);
+        if (!WithNode)
+        {
+            psi.ArgumentList.Add("--no-node");
+        }
+        else
+        {
+            // Each node server's kubelet API on its own free port (10250 would be shared by parallel classes).
+            if (KubeletPort == 0) KubeletPort = FreePort();
+            psi.ArgumentList.Add("--kubelet-port");
+            psi.ArgumentList.Add(KubeletPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
 
         var ready = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         _ready = ready;
