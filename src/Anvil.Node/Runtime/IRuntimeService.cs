@@ -28,4 +28,10 @@ public interface IRuntimeService
     Task<IReadOnlyList<ContainerStatus>> ListContainersAsync(string? podUid, CancellationToken ct);
 
     Task<ContainerStatus?> ContainerStatusAsync(string id, CancellationToken ct);
+
+    /// <summary>
+    /// Runs <paramref name="command"/> in a running container and waits for it (CRI ExecSync, used by exec probes):
+    /// output is bounded, and the command is killed once <paramref name="timeout"/> has passed.
+    /// </summary>
+    Task<ExecSyncResult> ExecSyncAsync(string containerId, IReadOnlyList<string> command, TimeSpan timeout, CancellationToken ct);
 }
