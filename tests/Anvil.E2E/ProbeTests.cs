@@ -62,7 +62,7 @@ public sealed class ProbeTests(AnvilNodeServer server) : E2ETest(server), IClass
         // Every status the agent writes reaches the watch: first running but not ready, then ready.
         await watch.WaitForLineAsync(l => Regex.IsMatch(l, @"^r\s+0/1\s+Running\s+0\s"), RunTimeout);
         await watch.WaitForLineAsync(l => Regex.IsMatch(l, @"^r\s+1/1\s+Running\s+0\s"), RunTimeout);
-        Assert.Equal("True True True", await JsonPathAsync(ns, "pod", "r",
+        Assert.Equal("true true True", await JsonPathAsync(ns, "pod", "r",
             "{.status.containerStatuses[0].ready} {.status.containerStatuses[0].started} {.status.conditions[?(@.type==\"ContainersReady\")].status}"));
         var d = (await K("describe", "pod", "r", "-n", ns)).Succeeded().Stdout;
         Assert.Matches(@"\n  Warning  Unhealthy  .*kubelet +Readiness probe failed: cat: can't open '/tmp/ready': No such file or directory\n", d);
@@ -139,7 +139,8 @@ public sealed class ProbeTests(AnvilNodeServer server) : E2ETest(server), IClass
             var s = await JsonPathAsync(ns, "pod", "web", "{.status.containerStatuses[*].ready}");
             return (s == "false true" || s == "true false", s);
         }, RunTimeout);
-        Assert.Equal("missing=false web=true", await JsonPathAsync(ns, "pod", "web", "{range .status.containerStatuses[*]}{.name}={.ready} {end}").ContinueWith(t => t.Result.Trim()));
+        var ready = (await JsonPathAsync(ns, "pod", "web", "{range .status.containerStatuses[*]}{.name}={.ready} {end}")).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["missing=false", "web=true"], ready.Order());
         var row = await RowAsync(ns, "web");
         Assert.Equal(["web", "1/2", "Running", "0"], row[..4]);
         Assert.Equal("False ContainersNotReady containers with unready status: [missing]", await JsonPathAsync(ns, "pod", "web",
