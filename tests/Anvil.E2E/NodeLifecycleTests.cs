@@ -38,6 +38,51 @@ public sealed class NodeLifecycleTests(AnvilNodeServer server) : E2ETest(server)
             return (done(pods), string.Join("\n", pods.Select(p => string.Join(' ', p))));
         }, RunTimeout);
 
+    /// <summary>
+    /// A Node object without an agent behind it stops "posting status" from the start: after the grace period
+    /// (40 s) the controller marks it Unknown and taints it unreachable. Its own NoSchedule taint keeps the
+    /// scheduler from placing this class's other pods there.
+    /// </summary>
+    [Fact]
+    public async Task SilentNodeBecomesNotReadyAndUnreachable()
+    {
+        var name = "silent-" + Guid.NewGuid().ToString("N")[..6];
+        try
+        {
+            (await KWithInput($$"""
+                apiVersion: v1
+                kind: Node
+                metadata: {name: {{name}}}
+                spec:
+                  taints: [{key: example.com/fake, effect: NoSchedule}]
+                status:
+                  capacity: {cpu: "4", memory: 8Gi, pods: "110"}
+                  allocatable: {cpu: "4", memory: 8Gi, pods: "110"}
+                  conditions:
+                  - {type: Ready, status: "True", reason: KubeletReady, message: fake node without an agent}
+                """, "apply", "-f", "-")).Succeeded();
+            await EventuallyAsync("node NotReady", async () =>
+            {
+                var r = await K("get", "node", name, "--no-headers");
+                return (r.ExitCode == 0 && r.Stdout.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1] == "NotReady", r.ToString());
+            }, RunTimeout);
+            await EventuallyAsync("unreachable taints", async () =>
+            {
+                var d = (await K("describe", "node", name)).Succeeded().Stdout;
+                // (describe lists the taints in its own order, the first on the Taints: line.)
+                var done = Regex.IsMatch(d, @"(Taints:| ) +node\.kubernetes\.io/unreachable:NoExecute\n")
+                    && Regex.IsMatch(d, @"(Taints:| ) +node\.kubernetes\.io/unreachable:NoSchedule\n")
+                    && Regex.IsMatch(d, @"\n  Ready\s+Unknown\s+.*\s+NodeStatusUnknown\s+Kubelet stopped posting node status\.\n")
+                    && Regex.IsMatch(d, @"\n  MemoryPressure\s+Unknown\s+.*\s+NodeStatusNeverUpdated\s+Kubelet never posted node status\.\n");
+                return (done, d);
+            });
+        }
+        finally
+        {
+            await K("delete", "node", name, "--wait=false");
+        }
+    }
+
     [Fact]
     public async Task Cordon_Drain_Uncordon()
     {
@@ -104,7 +149,6 @@ public sealed class NodeLifecycleTests(AnvilNodeServer server) : E2ETest(server)
 
             Assert.Equal([$"node/{Node} uncordoned"], (await K("uncordon", Node)).Succeeded().StdoutLines);
             await WaitPodsAsync(ns, "3 pods Running", pods => pods.Count == 3 && pods.All(p => p[1] == "1/1" && p[2] == "Running" && p[3] == Node));
-            var after = (await K("describe", "node", Node)).Succeeded().Stdout;
             await EventuallyAsync("taint gone", async () =>
             {
                 var d = (await K("describe", "node", Node)).Succeeded().Stdout;
