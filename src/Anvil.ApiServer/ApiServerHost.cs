@@ -77,6 +77,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         var rbac = new RbacAuthorizer();
         Resources = new ResourceStore(_store, new AdmissionChain([
             new NamespaceLifecycle(() => Resources, () => Catalog.Find("", "v1", "namespaces")!),
+            new DefaultTolerationSeconds(),
             new CertificateApproval(() => Authorizer), new CertificateSigning(() => Authorizer), new CertificateSubjectRestriction(),
             new RbacEscalationCheck(rbac, () => Resources, () => Catalog),
             .. _options.PlatformAdmission?.Invoke(this) ?? [],

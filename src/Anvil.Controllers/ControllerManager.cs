@@ -5,6 +5,7 @@ using Anvil.Controllers.CronJob;
 using Anvil.Controllers.GarbageCollector;
 using Anvil.Controllers.Job;
 using Anvil.Controllers.Namespace;
+using Anvil.Controllers.NodeLifecycle;
 using Anvil.Controllers.ReplicaSet;
 using Anvil.Controllers.PodGC;
 using Anvil.Controllers.TtlAfterFinished;
@@ -27,6 +28,7 @@ public static class ControllerManager
         var podGc = new PodGCController(client, logs.CreateLogger("pod-garbage-collector"));
         var disruption = new Disruption.DisruptionController(client, logs.CreateLogger("disruption-controller"));
         var ttl = new TtlAfterFinishedController(client, logs.CreateLogger("ttl-after-finished-controller"));
+        var nodeLifecycle = new NodeLifecycleController(client, logs.CreateLogger("node-lifecycle-controller"));
         // Worker counts are kube-controller-manager's defaults (--concurrent-*-syncs).
         return Task.WhenAll(
             namespaces.RunAsync(2, ct),
@@ -38,6 +40,7 @@ public static class ControllerManager
             cronJobs.RunAsync(5, ct),
             podGc.RunAsync(1, ct),
             ttl.RunAsync(5, ct),
+            nodeLifecycle.RunAsync(1, ct),
             disruption.RunAsync(2, ct));
     }
 }

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Anvil.Controllers.Events;
+using Anvil.Client.Events;
 using Anvil.Controllers.ReplicaSet;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -129,6 +129,15 @@ public static class BootstrapPolicy
             R(["create"], ["authorization.k8s.io"], "subjectaccessreviews"),
             R(["create", "patch", "update"], Core, "events"),
         ]),
+        // Upstream's role of the node lifecycle controller (Anvil's runs as system:kube-controller-manager, which holds all of this).
+        new("system:controller:node-controller",
+        [
+            R(["get", "list", "update", "delete", "patch"], Core, "nodes"),
+            R(["patch", "update"], Core, "nodes/status"),
+            R(["patch", "update"], Core, "pods/status"),
+            R(["list", "delete"], Core, "pods"),
+            R(["create", "patch", "update"], Core, "events"),
+        ]),
         new("system:kube-scheduler",
         [
             Events,
@@ -210,6 +219,7 @@ public static class BootstrapPolicy
         new("system:anvil:tool-accounts", "system:anvil:tool-accounts", [U("system:anvil:tool-accounts")]),
         new("system:kube-scheduler", "system:kube-scheduler", [U("system:kube-scheduler")]),
         new("system:controller:certificate-controller", "system:controller:certificate-controller", [new("ServiceAccount", "certificate-controller", "kube-system")]),
+        new("system:controller:node-controller", "system:controller:node-controller", [new("ServiceAccount", "node-controller", "kube-system")]),
         new("system:volume-scheduler", "system:volume-scheduler", [U("system:kube-scheduler")]),
         new("system:service-account-issuer-discovery", "system:service-account-issuer-discovery", [G("system:serviceaccounts")]),
         // Anvil has no Node authorizer yet, so the system:nodes group keeps the binding upstream emptied in 1.8.

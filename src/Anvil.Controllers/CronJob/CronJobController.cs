@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Anvil.Client;
-using Anvil.Controllers.Events;
+using Anvil.Client.Events;
 using Anvil.Controllers.Job;
 using Anvil.Machinery.Meta;
 using Anvil.Machinery.Scheduling;

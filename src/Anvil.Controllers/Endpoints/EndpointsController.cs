@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Anvil.Client;
-using Anvil.Controllers.Events;
+using Anvil.Client.Events;
 using Anvil.Controllers.ReplicaSet;
 using Anvil.Machinery.Meta;
 using Anvil.Machinery.Selectors;

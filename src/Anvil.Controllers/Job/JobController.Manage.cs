@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Anvil.Client;
-using Anvil.Controllers.Events;
+using Anvil.Client.Events;
 using Anvil.Machinery.Meta;
 using Microsoft.Extensions.Logging;
 using static Anvil.Machinery.Validation.JsonRead;

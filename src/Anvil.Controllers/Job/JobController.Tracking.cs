@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Anvil.Client;
-using Anvil.Controllers.Events;
+using Anvil.Client.Events;
 using Anvil.Machinery.Meta;
 using static Anvil.Machinery.Validation.JsonRead;
 

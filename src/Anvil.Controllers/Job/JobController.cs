@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Anvil.Client;
-using Anvil.Controllers.Events;
+using Anvil.Client.Events;
 using Anvil.Machinery.Meta;
 using Anvil.Machinery.Selectors;
 using Microsoft.Extensions.Logging;

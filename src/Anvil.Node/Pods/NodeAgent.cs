@@ -2,9 +2,11 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Anvil.Client;
+using Anvil.Client.Events;
 using Anvil.Machinery.Meta;
 using Anvil.Node.Images;
 using Anvil.Node.Logs;
+using Anvil.Node.Probes;
 using Anvil.Node.Runtime;
 using Microsoft.Extensions.Logging;
 
@@ -36,6 +38,8 @@ public sealed class NodeAgent
         Runtime = options.Runtime ?? new RuncRuntime(options.DataDir);
         Images = options.Images ?? new ImageStore(options.DataDir);
         KubeletPort = options.KubeletPort;
+        Events = new EventRecorder(client, "kubelet", log);
+        Prober = new Prober(Runtime);
     }
 
     /// <summary>The port the kubelet server listens on (set once it has started, before <see cref="RunAsync"/>).</summary>
@@ -44,6 +48,9 @@ public sealed class NodeAgent
     public KubeClient Client { get; }
     public IRuntimeService Runtime { get; }
     public ImageStore Images { get; }
+    /// <summary>Events as source.component "kubelet" (probe failures, Killing).</summary>
+    public EventRecorder Events { get; }
+    public IProber Prober { get; }
     public string NodeName => _options.NodeName;
     public string HostIP => _options.HostIP;
 

@@ -8,7 +8,7 @@ namespace Anvil.Node.Pods;
 /// <summary>
 /// Pod status as the kubelet reports it (generateAPIPodStatus): phase from the container states (getPhase),
 /// the PodReadyToStartContainers/Initialized/ContainersReady/Ready conditions, and container statuses.
-/// Probes are not run yet, so a running container is ready.
+/// A running container is started and ready unless its probes say otherwise (<see cref="ContainerView"/>).
 /// </summary>
 internal static class PodStatusBuilder
 {
@@ -40,8 +40,8 @@ internal static class PodStatusBuilder
             {
                 case ContainerState.Running:
                     state = new JsonObject { ["running"] = new JsonObject { ["startedAt"] = Time(latest.StartedAt ?? latest.CreatedAt) } };
-                    ready = !init;
-                    started = true;
+                    ready = !init && (v.Ready ?? true);
+                    started = v.Started ?? true;
                     break;
                 case ContainerState.Exited:
                     state = Terminated(latest);

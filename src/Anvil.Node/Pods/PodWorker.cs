@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Anvil.Client;
 using Anvil.Machinery.Meta;
 using Anvil.Node.Images;
+using Anvil.Node.Probes;
 using Anvil.Node.Runtime;
 using Microsoft.Extensions.Logging;
 
@@ -27,12 +28,14 @@ internal sealed class PodWorker
     private bool _gone;
     private bool _sandbox;
     private readonly Dictionary<string, (string Reason, string Message)> _waiting = [];
+    private readonly PodProbes _probes;
 
     public PodWorker(NodeAgent agent, string uid, ILogger log)
     {
         _agent = agent;
         _uid = uid;
         _log = log;
+        _probes = new PodProbes(agent.Prober, agent.Events, log);
     }
 
     /// <summary>Hands the worker a newer pod (null: the object is gone from the API).</summary>
@@ -47,6 +50,18 @@ internal sealed class PodWorker
     }
 
     public async Task RunAsync(CancellationToken ct)
+    {
+        try
+        {
+            await LoopAsync(ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            await _probes.StopAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task LoopAsync(CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
         {
@@ -108,7 +123,8 @@ internal sealed class PodWorker
             var name = Str(c["name"]);
             var mine = all.Where(x => x.Name == name).OrderByDescending(x => x.Attempt).ToList();
             var (reason, message) = _waiting.TryGetValue(name, out var w) ? w : ("", "");
-            views.Add(new ContainerView(name, Str(c["image"]), mine.FirstOrDefault(), mine.Skip(1).FirstOrDefault(), reason, message));
+            var (started, ready) = field == "containers" ? _probes.Status(name, mine.FirstOrDefault()) : (true, true);
+            views.Add(new ContainerView(name, Str(c["image"]), mine.FirstOrDefault(), mine.Skip(1).FirstOrDefault(), reason, message, started, ready));
         }
         return views;
     }
@@ -117,6 +133,7 @@ internal sealed class PodWorker
     {
         var phase = Str(pod["status"]?["phase"]);
         var all = await _agent.Runtime.ListContainersAsync(_uid, ct).ConfigureAwait(false);
+        _probes.Update(pod, all);
         // A finished pod stays finished (also after an agent restart): nothing runs again.
         if (phase is "Succeeded" or "Failed" && !all.Any(c => c.State is ContainerState.Running or ContainerState.Created)) return;
         var restartPolicy = Str(pod["spec"]?["restartPolicy"]) is { Length: > 0 } rp ? rp : "Always";
@@ -150,6 +167,9 @@ internal sealed class PodWorker
             {
                 var name = Str(spec["name"]);
                 var latest = all.Where(x => x.Name == name).OrderByDescending(x => x.Attempt).FirstOrDefault();
+                // A failed liveness or startup probe: kill it, then restart it below per restartPolicy.
+                if (latest is { State: ContainerState.Running } && await _probes.KillUnhealthyAsync(_agent.Runtime, pod, name, latest, ct).ConfigureAwait(false))
+                    latest = await _agent.Runtime.ContainerStatusAsync(latest.Id, ct).ConfigureAwait(false) ?? latest;
                 if (latest is { State: ContainerState.Running or ContainerState.Created }) { _waiting.Remove(name); continue; }
                 if (latest is { State: ContainerState.Exited } && !(restartPolicy == "Always" || restartPolicy == "OnFailure" && latest.ExitCode != 0))
                 {
@@ -160,6 +180,7 @@ internal sealed class PodWorker
             }
         }
         all = await _agent.Runtime.ListContainersAsync(_uid, ct).ConfigureAwait(false);
+        _probes.Update(pod, all);
         await PruneAsync(all, ct).ConfigureAwait(false);
         await WriteStatusAsync(pod, all, restartPolicy, initFailed, ct).ConfigureAwait(false);
     }

@@ -31,4 +31,9 @@ public interface IRuntimeService
 
     /// <summary>Starts a command in a running container with streams (CRI's Exec, served by the kubelet's /exec).</summary>
     Task<global::Anvil.Node.Exec.ExecProcess> ExecAsync(string id, global::Anvil.Node.Exec.ExecOptions options, CancellationToken ct);
+    /// <summary>
+    /// Runs <paramref name="command"/> in a running container and waits for it (CRI ExecSync, used by exec probes):
+    /// output is bounded, and the command is killed once <paramref name="timeout"/> has passed.
+    /// </summary>
+    Task<ExecSyncResult> ExecSyncAsync(string containerId, IReadOnlyList<string> command, TimeSpan timeout, CancellationToken ct);
 }

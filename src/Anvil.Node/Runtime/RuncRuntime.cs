@@ -11,7 +11,7 @@ namespace Anvil.Node.Runtime;
 /// <see cref="ContainerMeta"/>. conmon runs <c>runc create</c> and stays as the container's parent (it outlives
 /// the agent); the agent calls <c>runc start</c>. Status is read back from <c>runc state</c> and conmon's files.
 /// </summary>
-public sealed class RuncRuntime : IRuntimeService
+public sealed partial class RuncRuntime : IRuntimeService
 {
     private readonly string _containers;
     private readonly string _runc;

@@ -4,7 +4,7 @@ using Anvil.Client;
 using Anvil.Machinery.Meta;
 using Microsoft.Extensions.Logging;
 
-namespace Anvil.Controllers.Events;
+namespace Anvil.Client.Events;
 
 /// <summary>
 /// Records core/v1 Events about objects, as client-go's event recorder does for controllers: an event
@@ -52,6 +52,20 @@ public sealed class EventRecorder
         }
     }
 
+    /// <summary>
+    /// Queues an event about a part of <paramref name="involved"/>: involvedObject.fieldPath, as the kubelet names
+    /// a container (<c>spec.containers{app}</c>).
+    /// </summary>
+    public void Event(JsonObject involved, string fieldPath, string type, string reason, string message)
+    {
+        var reference = Reference(involved);
+        if (fieldPath.Length > 0) reference["fieldPath"] = fieldPath;
+        lock (_gate)
+        {
+            _tail = _tail.ContinueWith(_ => WriteAsync(reference, type, reason, message, CancellationToken.None), TaskScheduler.Default).Unwrap();
+        }
+    }
+
     /// <summary>Completes once every event queued so far has been written (or failed).</summary>
     public Task FlushAsync()
     {
@@ -62,7 +76,6 @@ public sealed class EventRecorder
     public Task<JsonObject?> RecordAsync(JsonObject involved, string type, string reason, string message, CancellationToken ct = default) =>
         WriteAsync(Reference(involved), type, reason, message, ct);
 
-    /// <summary>The involvedObject of an event (an ObjectReference to the object).</summary>
     /// <summary>Writes an event now, never throwing (failures are logged): for callers that await their events in order.</summary>
     public async Task EventAsync(JsonObject involved, string type, string reason, string message, CancellationToken ct = default)
     {
@@ -76,6 +89,7 @@ public sealed class EventRecorder
         }
     }
 
+    /// <summary>The involvedObject of an event (an ObjectReference to the object).</summary>
     public static JsonObject Reference(JsonObject obj)
     {
         var r = new JsonObject
@@ -94,7 +108,7 @@ public sealed class EventRecorder
     private async Task<JsonObject?> WriteAsync(JsonObject reference, string type, string reason, string message, CancellationToken ct)
     {
         var ns = (string?)reference["namespace"] is { Length: > 0 } n ? n : "default";
-        var key = string.Join("\u0000", Component, reference["kind"], ns, reference["name"], reference["uid"], reference["apiVersion"], type, reason, message);
+        var key = string.Join("\u0000", Component, reference["kind"], ns, reference["name"], reference["uid"], reference["apiVersion"], reference["fieldPath"], type, reason, message);
         var now = _time.GetUtcNow();
         var stamp = ObjectMeta.FormatTime(now);
         Seen? seen;
