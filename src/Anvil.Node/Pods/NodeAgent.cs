@@ -5,6 +5,7 @@ using Anvil.Client;
 using Anvil.Machinery.Meta;
 using Anvil.Node.Images;
 using Anvil.Node.Logs;
+using Anvil.Node.Network;
 using Anvil.Node.Runtime;
 using Microsoft.Extensions.Logging;
 
@@ -33,8 +34,19 @@ public sealed class NodeAgent
         Client = client;
         _options = options;
         _log = log;
-        Runtime = options.Runtime ?? new RuncRuntime(options.DataDir);
+        Runtime = options.Runtime ?? new RuncRuntime(options.DataDir, network: PodNetwork(options, log));
         Images = options.Images ?? new ImageStore(options.DataDir);
+    }
+
+    private static CniNetwork? PodNetwork(NodeAgentOptions options, ILogger log)
+    {
+        if (options.Network == null) return null;
+        if (CniNetwork.Unavailable(options.Network.CniBinDir) is { } why)
+        {
+            log.LogWarning("pods share the host network: {Reason}", why);
+            return null;
+        }
+        return new CniNetwork(options.DataDir, options.Network);
     }
 
     public KubeClient Client { get; }
@@ -97,6 +109,8 @@ public sealed class NodeAgent
             await Runtime.RemoveContainerAsync(c.Id, ct).ConfigureAwait(false);
             await Runtime.StopPodSandboxAsync(c.PodUid, ct).ConfigureAwait(false);
         }
+        foreach (var uid in await Runtime.ListPodSandboxesAsync(ct).ConfigureAwait(false))
+            if (!uids.Contains(uid)) await Runtime.StopPodSandboxAsync(uid, ct).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -28,4 +28,10 @@ public interface IRuntimeService
     Task<IReadOnlyList<ContainerStatus>> ListContainersAsync(string? podUid, CancellationToken ct);
 
     Task<ContainerStatus?> ContainerStatusAsync(string id, CancellationToken ct);
+
+    /// <summary>The pod's own address from its sandbox (CRI's PodSandboxStatus network); null on the host network.</summary>
+    Task<string?> PodSandboxIPAsync(string podUid, CancellationToken ct) => Task.FromResult<string?>(null);
+
+    /// <summary>Pod uids that have a sandbox, so orphans (pods deleted while the agent was down) can be stopped.</summary>
+    Task<IReadOnlyList<string>> ListPodSandboxesAsync(CancellationToken ct) => Task.FromResult<IReadOnlyList<string>>([]);
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Anvil.Node.Network;
 
 namespace Anvil.Node.Runtime;
 
@@ -17,10 +18,13 @@ public sealed class RuncRuntime : IRuntimeService
     private readonly string _runc;
     private readonly string _conmon;
     private readonly string _idPrefix;
+    private readonly CniNetwork? _network;
 
     /// <param name="idPrefix">Prefix of container ids (runc's namespace of ids is host-wide): tests use a per-run one.</param>
-    public RuncRuntime(string dataDir, string idPrefix = "")
+    /// <param name="network">The pod network; null: every pod shares the host's network namespace.</param>
+    public RuncRuntime(string dataDir, string idPrefix = "", CniNetwork? network = null)
     {
+        _network = network;
         _containers = Path.Combine(dataDir, "containers");
         Directory.CreateDirectory(_containers);
         _runc = Exec.Find("/usr/sbin/runc", "/usr/bin/runc") ?? throw new InvalidOperationException("runc is not installed (apt-get install runc)");
@@ -47,9 +51,17 @@ public sealed class RuncRuntime : IRuntimeService
 
     private static string CgroupParent(string podUid) => $"/anvil/pod{podUid}";
 
-    public Task<string> RunPodSandboxAsync(PodSandboxConfig config, CancellationToken ct) =>
-        // Host network and no pause container yet: the sandbox is the pod's cgroup parent, made by runc on demand.
-        Task.FromResult(config.PodUid);
+    public async Task<string> RunPodSandboxAsync(PodSandboxConfig config, CancellationToken ct)
+    {
+        // No pause container: the sandbox is the pod's network namespace (CniNetwork) and its cgroup parent, made by runc on demand.
+        if (_network != null) await _network.SetUpAsync(config, "", ct).ConfigureAwait(false);
+        return config.PodUid;
+    }
+
+    public Task<string?> PodSandboxIPAsync(string podUid, CancellationToken ct) =>
+        Task.FromResult(_network?.Get(podUid) is { HostNetwork: false, IP.Length: > 0 } s ? s.IP : null);
+
+    public Task<IReadOnlyList<string>> ListPodSandboxesAsync(CancellationToken ct) => Task.FromResult(_network?.List() ?? []);
 
     public async Task StopPodSandboxAsync(string podUid, CancellationToken ct)
     {
@@ -62,6 +74,7 @@ public sealed class RuncRuntime : IRuntimeService
             var dir = controller + CgroupParent(podUid);
             try { if (Directory.Exists(dir)) Directory.Delete(dir); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
+        if (_network != null) await _network.TearDownAsync(podUid, ct).ConfigureAwait(false);
     }
 
     private static IEnumerable<string> SafeDirs(string path)
@@ -88,7 +101,7 @@ public sealed class RuncRuntime : IRuntimeService
             var (cp, _, cpErr) = await Exec.RunAsync("cp", ["-a", config.ImageRootfs + "/.", rootfs], ct).ConfigureAwait(false);
             if (cp != 0) throw new IOException($"preparing the rootfs failed: overlay: {err.Trim()}; copy: {cpErr.Trim()}");
         }
-        var spec = OciSpec.Build(config, rootfs, $"{CgroupParent(config.PodUid)}/{id}");
+        var spec = OciSpec.Build(config, rootfs, $"{CgroupParent(config.PodUid)}/{id}", _network?.Get(config.PodUid));
         await File.WriteAllTextAsync(Path.Combine(bundle, "config.json"), spec.ToJsonString(), ct).ConfigureAwait(false);
 
         var log = LogPath(bundle);
