@@ -32,6 +32,9 @@ public static class Program
                   --port N         HTTPS port (default 6443)
                   --bind ADDR      address to listen on (default 127.0.0.1)
                   --no-node        do not run the node agent (no containers; pods bound to this host stay Pending)
+                  --pod-cidr CIDR  pod addresses on the node's CNI bridge (default 10.88.0.0/16)
+                  --network-prefix P
+                                   names the node's netns, bridge and iptables chains (default anvil: anvil0, ANVIL-*)
                   --audit-log-path PATH          audit log (default <data-dir>/audit.log; - for stdout)
                   --audit-policy-file FILE       audit.k8s.io/v1 Policy (default: Metadata level for every request)
                   --audit-log-maxsize MB         rotate the audit log at this size (default 100; 0: never)

@@ -6,7 +6,9 @@ using Anvil.ApiServer.Certificates;
 using Anvil.ApiServer.Encryption;
 using Anvil.Client;
 using Anvil.Controllers;
+using Anvil.Node.Network;
 using Anvil.Node.Pods;
+using Anvil.Node.Proxy;
 using Anvil.Node.Runtime;
 using Microsoft.Extensions.Logging;
 
@@ -23,6 +25,8 @@ internal static class UpCommand
         string? auditLogPath = null, auditPolicyFile = null, encryptionConfig = null;
         int auditMaxSize = 100, auditMaxBackup = 10, auditMaxAge = 30;
         var runNode = true;
+        var podCidr = PodNetworkOptions.DefaultPodCidr;
+        var networkPrefix = "anvil";
         for (var i = 0; i < args.Length; i++)
         {
             if (args[i] == "--no-node")
@@ -60,6 +64,16 @@ internal static class UpCommand
                     break;
                 case "--audit-log-maxage":
                     if (!TryCount(value, out auditMaxAge)) return Program.Fail($"invalid --audit-log-maxage \"{value}\": must be a number of days (0: keep forever)");
+                    break;
+                case "--pod-cidr":
+                    try { podCidr = CniConfig.NormalizeCidr(value ?? ""); }
+                    catch (FormatException e) { return Program.Fail(e.Message); }
+                    break;
+                case "--network-prefix":
+                    // Names this node's netns, bridge and iptables chains (tests run several nodes on one host).
+                    if (string.IsNullOrEmpty(value) || value.Length > 12 || !value.All(c => c is >= 'a' and <= 'z' or >= '0' and <= '9'))
+                        return Program.Fail($"invalid --network-prefix \"{value}\": must be 1-12 lower-case letters and digits");
+                    networkPrefix = value;
                     break;
                 case "--encryption-provider-config":
                     if (string.IsNullOrEmpty(value)) return Program.Fail("--encryption-provider-config needs a value");
@@ -111,7 +125,9 @@ internal static class UpCommand
         // The node agent (kubelet) as system:node:<name>; it leaves its containers running on shutdown (they are
         // adopted on the next start). --no-node: a control plane without a node.
         KubeClient? nodeClient = null;
+        KubeClient? proxyClient = null;
         var node = Task.CompletedTask;
+        var proxy = Task.CompletedTask;
         if (runNode)
         {
             if (RuncRuntime.Unavailable() is { } why)
@@ -123,9 +139,22 @@ internal static class UpCommand
                 var nodeName = Environment.MachineName.ToLowerInvariant();
                 var (nodeCert, nodeKey) = server.Pki.IssueClientCertificate("system:node:" + nodeName, ["system:nodes"], TimeSpan.FromDays(365));
                 nodeClient = KubeClient.FromPem(new Uri(server.ServerUrl), server.Pki.CaPem, nodeCert, nodeKey, "kubelet/" + NodeAgent.KubeletVersion);
-                var agent = new NodeAgent(nodeClient, new NodeAgentOptions { DataDir = dataDir, NodeName = nodeName }, logs.CreateLogger("node"));
+                var network = new PodNetworkOptions { PodCidr = podCidr, Prefix = networkPrefix };
+                var agent = new NodeAgent(nodeClient, new NodeAgentOptions { DataDir = dataDir, NodeName = nodeName, Network = network }, logs.CreateLogger("node"));
                 server.Handler.NodeLogs[nodeName] = new NodeAgentLogs(agent);
                 node = agent.RunAsync(stop.Token);
+                // kube-proxy beside the agent, as system:kube-proxy (bound to system:node-proxier), when pods have their own network.
+                if ((CniNetwork.Unavailable(network.CniBinDir) ?? ServiceProxy.Unavailable()) is { } noProxy)
+                {
+                    Console.Error.WriteLine($"anvil: not running the service proxy: {noProxy}");
+                }
+                else
+                {
+                    var (proxyCert, proxyKey) = server.Pki.IssueClientCertificate("system:kube-proxy", [], TimeSpan.FromDays(365));
+                    proxyClient = KubeClient.FromPem(new Uri(server.ServerUrl), server.Pki.CaPem, proxyCert, proxyKey, "kube-proxy");
+                    var proxyOptions = new ProxyOptions { ChainPrefix = networkPrefix.ToUpperInvariant() + "-", PodCidr = podCidr };
+                    proxy = new ServiceProxy(proxyClient, proxyOptions, logs.CreateLogger("proxy")).RunAsync(stop.Token);
+                }
             }
         }
 
@@ -164,12 +193,13 @@ internal static class UpCommand
         }
         try
         {
-            await node.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            await Task.WhenAll(node, proxy).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         }
         catch (Exception e) when (e is TimeoutException or OperationCanceledException)
         {
         }
         nodeClient?.Dispose();
+        proxyClient?.Dispose();
         return 0;
     }
 

@@ -10,17 +10,17 @@ namespace Anvil.Node.Network;
 /// </summary>
 public static class NetworkCleanup
 {
-    public static async Task RemoveAsync(PodNetworkOptions options, string? chainPrefix, CancellationToken ct = default)
+    public static async Task RemoveAsync(PodNetworkOptions? options, string? chainPrefix, CancellationToken ct = default)
     {
-        if (Directory.Exists("/run/netns"))
+        if (options != null && Directory.Exists("/run/netns"))
             foreach (var ns in Directory.GetFiles("/run/netns").Select(Path.GetFileName).OfType<string>())
                 if (ns.StartsWith(options.Prefix + "-", StringComparison.Ordinal))
                     await Exec.RunAsync("ip", ["netns", "delete", ns], ct).ConfigureAwait(false);
-        if (Directory.Exists("/sys/class/net/" + options.BridgeName))
+        if (options != null && Directory.Exists("/sys/class/net/" + options.BridgeName))
             await Exec.RunAsync("ip", ["link", "delete", options.BridgeName], ct).ConfigureAwait(false);
         var (code, saved, _) = await Exec.RunAsync("iptables-save", ["-t", "nat"], ct).ConfigureAwait(false);
         if (code != 0) return;
-        var script = RemovalScript(saved, $"id: \\\"{options.Prefix}-", chainPrefix);
+        var script = RemovalScript(saved, options == null ? null : $"id: \\\"{options.Prefix}-", chainPrefix);
         if (script != null) await Iptables.RestoreAsync(script, ct).ConfigureAwait(false);
     }
 
@@ -28,7 +28,7 @@ public static class NetworkCleanup
     /// An iptables-restore script that deletes nat rules carrying <paramref name="commentMark"/> or jumping to a
     /// chain named with <paramref name="chainPrefix"/>, and removes those chains; null when there is nothing.
     /// </summary>
-    public static string? RemovalScript(string iptablesSave, string commentMark, string? chainPrefix)
+    public static string? RemovalScript(string iptablesSave, string? commentMark, string? chainPrefix)
     {
         var chains = new List<string>();
         var rules = new List<(string Chain, string Line)>();
@@ -39,14 +39,14 @@ public static class NetworkCleanup
         }
         bool Ours(string chain) => chainPrefix is { Length: > 0 } && chain.StartsWith(chainPrefix, StringComparison.Ordinal);
         // CNI's masquerade chains are named by hash; they are ours when a rule in them carries our mark.
-        var remove = chains.Where(c => Ours(c) || rules.Any(r => r.Chain == c && r.Line.Contains(commentMark, StringComparison.Ordinal))).ToHashSet();
+        var remove = chains.Where(c => Ours(c) || commentMark != null && rules.Any(r => r.Chain == c && r.Line.Contains(commentMark, StringComparison.Ordinal))).ToHashSet();
         var sb = new StringBuilder("*nat\n");
         var any = false;
         foreach (var (chain, line) in rules)
         {
             if (remove.Contains(chain)) continue;
             var target = TargetOf(line);
-            if (line.Contains(commentMark, StringComparison.Ordinal) || target != null && remove.Contains(target))
+            if (commentMark != null && line.Contains(commentMark, StringComparison.Ordinal) || target != null && remove.Contains(target))
             {
                 sb.Append("-D").Append(line[2..]).Append('\n');
                 any = true;
