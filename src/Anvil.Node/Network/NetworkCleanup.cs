@@ -34,7 +34,8 @@ public static class NetworkCleanup
         var rules = new List<(string Chain, string Line)>();
         foreach (var line in iptablesSave.Split('\n'))
         {
-            if (line.StartsWith(':')) chains.Add(line[1..].Split(' ')[0]);
+            // User chains only (":NAME - [0:0]"); built-in ones have a policy and are never removed.
+            if (line.StartsWith(':') && line.Split(' ') is [var name, "-", ..]) chains.Add(name[1..]);
             else if (line.StartsWith("-A ", StringComparison.Ordinal)) rules.Add((line.Split(' ')[1], line));
         }
         bool Ours(string chain) => chainPrefix is { Length: > 0 } && chain.StartsWith(chainPrefix, StringComparison.Ordinal);
