@@ -55,11 +55,18 @@ public class AnvilServer : IAsyncLifetime
     /// <summary>Whether <c>anvil up</c> runs its node agent (real containers through runc).</summary>
     protected virtual bool WithNode => false;
 
+    /// <summary>More <c>anvil up</c> flags.</summary>
+    protected virtual IEnumerable<string> ExtraArgs => [];
+
+    /// <summary>Removes what the run left on the host beyond its data dir (after the server stopped).</summary>
+    protected virtual Task CleanupHostAsync() => Task.CompletedTask;
+
     public async Task DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
         // The agent leaves containers running on shutdown; this run's (bundles under the data dir) go now.
         if (WithNode) await NodeCleanup.RemoveContainersUnderAsync(DataDir).ConfigureAwait(false);
+        await CleanupHostAsync().ConfigureAwait(false);
         try
         {
             Directory.Delete(DataDir, recursive: true);
@@ -104,6 +111,7 @@ public class AnvilServer : IAsyncLifetime
         foreach (var a in new[] { anvilDll, "up", "--data-dir", DataDir, "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1" })
             psi.ArgumentList.Add(a);
         if (!WithNode) psi.ArgumentList.Add("--no-node");
+        foreach (var a in ExtraArgs) psi.ArgumentList.Add(a);
 
         var ready = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         _ready = ready;
