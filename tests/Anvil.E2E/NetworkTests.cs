@@ -62,7 +62,7 @@ public sealed class NetworkTests(AnvilNodeServer server) : E2ETest(server), ICla
     /// <summary>Runs a one-shot busybox pod that fetches <paramref name="url"/> (retrying while the server starts); its output.</summary>
     private async Task<string> FetchFromPodAsync(string ns, string pod, string url)
     {
-        var script = $"for i in $(seq 1 30); do wget -qO- -T 2 {url} && exit 0; sleep 1; done; exit 1";
+        var script = $"for i in $(seq 1 30); do timeout 5 wget -qO- {url} && exit 0; sleep 1; done; exit 1";
         (await K("run", pod, "-n", ns, "--image=busybox", "--restart=Never", "--overrides={\"spec\":{\"terminationGracePeriodSeconds\":1}}",
             "--", "sh", "-c", script)).Succeeded();
         await EventuallyAsync($"pod {pod} finished", async () =>
