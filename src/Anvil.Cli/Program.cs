@@ -37,6 +37,9 @@ public static class Program
                   --users-home DIR human users' homes for their kubeconfigs (default /home)
                   --domain D       tools' web domain, <tool>.<D> (default localhost)
                   --kubelet-port N the node agent's kubelet API port for exec/attach (default 10250)
+                  --pod-cidr CIDR  pod addresses on the node's CNI bridge (default 10.88.0.0/16)
+                  --network-prefix P
+                                   names the node's netns, bridge and iptables chains (default anvil: anvil0, ANVIL-*)
                   --audit-log-path PATH          audit log (default <data-dir>/audit.log; - for stdout)
                   --audit-policy-file FILE       audit.k8s.io/v1 Policy (default: Metadata level for every request)
                   --audit-log-maxsize MB         rotate the audit log at this size (default 100; 0: never)

@@ -6,7 +6,9 @@ using Anvil.ApiServer.Certificates;
 using Anvil.ApiServer.Encryption;
 using Anvil.Client;
 using Anvil.Controllers;
+using Anvil.Node.Network;
 using Anvil.Node.Pods;
+using Anvil.Node.Proxy;
 using Anvil.Node.Runtime;
 using Anvil.Node.Server;
 using Microsoft.Extensions.Logging;
@@ -26,6 +28,8 @@ internal static class UpCommand
         var runNode = true;
         var toolforge = new Anvil.Toolforge.ToolforgeOptions();
         var kubeletPort = 10250;
+        var podCidr = PodNetworkOptions.DefaultPodCidr;
+        var networkPrefix = "anvil";
         for (var i = 0; i < args.Length; i++)
         {
             if (args[i] == "--no-node")
@@ -79,6 +83,16 @@ internal static class UpCommand
                 case "--domain":
                     if (string.IsNullOrEmpty(value)) return Program.Fail("--domain needs a value");
                     toolforge = toolforge with { Domain = value };
+                    break;
+                case "--pod-cidr":
+                    try { podCidr = CniConfig.NormalizeCidr(value ?? ""); }
+                    catch (FormatException e) { return Program.Fail(e.Message); }
+                    break;
+                case "--network-prefix":
+                    // Names this node's netns, bridge and iptables chains (tests run several nodes on one host).
+                    if (string.IsNullOrEmpty(value) || value.Length > 12 || !value.All(c => c is >= 'a' and <= 'z' or >= '0' and <= '9'))
+                        return Program.Fail($"invalid --network-prefix \"{value}\": must be 1-12 lower-case letters and digits");
+                    networkPrefix = value;
                     break;
                 case "--encryption-provider-config":
                     if (string.IsNullOrEmpty(value)) return Program.Fail("--encryption-provider-config needs a value");
@@ -142,7 +156,9 @@ internal static class UpCommand
         // adopted on the next start). --no-node: a control plane without a node.
         KubeClient? nodeClient = null;
         KubeletServer? kubelet = null;
+        KubeClient? proxyClient = null;
         var node = Task.CompletedTask;
+        var proxy = Task.CompletedTask;
         if (runNode)
         {
             if (RuncRuntime.Unavailable() is { } why)
@@ -154,7 +170,8 @@ internal static class UpCommand
                 var nodeName = Environment.MachineName.ToLowerInvariant();
                 var (nodeCert, nodeKey) = server.Pki.IssueClientCertificate("system:node:" + nodeName, ["system:nodes"], TimeSpan.FromDays(365));
                 nodeClient = KubeClient.FromPem(new Uri(server.ServerUrl), server.Pki.CaPem, nodeCert, nodeKey, "kubelet/" + NodeAgent.KubeletVersion);
-                var agent = new NodeAgent(nodeClient, new NodeAgentOptions { DataDir = dataDir, NodeName = nodeName }, logs.CreateLogger("node"));
+                var network = new PodNetworkOptions { PodCidr = podCidr, Prefix = networkPrefix };
+                var agent = new NodeAgent(nodeClient, new NodeAgentOptions { DataDir = dataDir, NodeName = nodeName, Network = network }, logs.CreateLogger("node"));
                 server.Handler.NodeLogs[nodeName] = new NodeAgentLogs(agent);
                 // The kubelet's HTTPS API (exec, attach), with a serving certificate from the cluster CA.
                 kubelet = new KubeletServer(agent, new KubeletServerOptions
@@ -174,6 +191,18 @@ internal static class UpCommand
                 }
                 agent.KubeletPort = kubelet.Port;
                 node = agent.RunAsync(stop.Token);
+                // kube-proxy beside the agent, as system:kube-proxy (bound to system:node-proxier), when pods have their own network.
+                if ((CniNetwork.Unavailable(network.CniBinDir) ?? ServiceProxy.Unavailable()) is { } noProxy)
+                {
+                    Console.Error.WriteLine($"anvil: not running the service proxy: {noProxy}");
+                }
+                else
+                {
+                    var (proxyCert, proxyKey) = server.Pki.IssueClientCertificate("system:kube-proxy", [], TimeSpan.FromDays(365));
+                    proxyClient = KubeClient.FromPem(new Uri(server.ServerUrl), server.Pki.CaPem, proxyCert, proxyKey, "kube-proxy");
+                    var proxyOptions = new ProxyOptions { ChainPrefix = networkPrefix.ToUpperInvariant() + "-", PodCidr = podCidr };
+                    proxy = new ServiceProxy(proxyClient, proxyOptions, logs.CreateLogger("proxy")).RunAsync(stop.Token);
+                }
             }
         }
 
@@ -212,13 +241,14 @@ internal static class UpCommand
         }
         try
         {
-            await node.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            await Task.WhenAll(node, proxy).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         }
         catch (Exception e) when (e is TimeoutException or OperationCanceledException)
         {
         }
         if (kubelet != null) await kubelet.DisposeAsync().ConfigureAwait(false);
         nodeClient?.Dispose();
+        proxyClient?.Dispose();
         return 0;
     }
 

@@ -1,6 +1,7 @@
 using Anvil.Client;
 using Anvil.Controllers.Deployment;
 using Anvil.Controllers.Endpoints;
+using Anvil.Controllers.EndpointSlice;
 using Anvil.Controllers.CronJob;
 using Anvil.Controllers.GarbageCollector;
 using Anvil.Controllers.Job;
@@ -23,6 +24,7 @@ public static class ControllerManager
         var replicaSets = new ReplicaSetController(client, logs.CreateLogger("replicaset-controller"));
         var deployments = new DeploymentController(client, logs.CreateLogger("deployment-controller"));
         var endpoints = new EndpointsController(client, logs.CreateLogger("endpoint-controller"));
+        var endpointSlices = new EndpointSliceController(client, logs.CreateLogger("endpointslice-controller"));
         var jobs = new JobController(client, logs.CreateLogger("job-controller"));
         var cronJobs = new CronJobController(client, logs.CreateLogger("cronjob-controller"));
         var podGc = new PodGCController(client, logs.CreateLogger("pod-garbage-collector"));
@@ -36,6 +38,7 @@ public static class ControllerManager
             replicaSets.RunAsync(2, ct),
             deployments.RunAsync(2, ct),
             endpoints.RunAsync(2, ct),
+            endpointSlices.RunAsync(5, ct),
             jobs.RunAsync(5, ct),
             cronJobs.RunAsync(5, ct),
             podGc.RunAsync(1, ct),

@@ -101,7 +101,7 @@ public sealed class NodeTests(AnvilNodeServer server) : E2ETest(server), IClassF
         {
             var r = await K("get", "pods", "-n", ns, "-o", "wide", "--no-headers");
             var rows = r.StdoutLines.Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
-            var done = rows.Count == 2 && rows.All(c => c.Length > 6 && c[1] == "1/1" && c[2] == "Running" && c[5] == "127.0.0.1" && c[6] == AnvilNodeServer.NodeName);
+            var done = rows.Count == 2 && rows.All(c => c.Length > 6 && c[1] == "1/1" && c[2] == "Running" && Anvil.Node.Network.CniConfig.Contains(server.PodCidr, c[5]) && c[6] == AnvilNodeServer.NodeName);
             return (done, r.Stdout);
         }, RunTimeout);
         Assert.Equal("pod/s1 condition met\n", (await K("wait", "-n", ns, "--for=condition=Ready", "pod/s1", "--timeout=60s")).Succeeded().Stdout);

@@ -100,6 +100,7 @@ public static class BootstrapPolicy
             R(["update"], Core, "namespaces/finalize", "namespaces/status"),
             // ...and what the workload controllers create: replicaset/deployment, job/cronjob, endpoints.
             R(["create"], Core, "pods", "endpoints"),
+            R(["create"], ["discovery.k8s.io"], "endpointslices"),
             R(["create"], ["apps"], "replicasets"),
             R(["create"], ["batch"], "jobs"),
         ]),

@@ -30,6 +30,8 @@ public sealed class OpenApiService
             stream.CopyTo(ms);
             _builtin[path] = ms.ToArray();
         }
+        foreach (var (path, doc) in SwaggerDerivedDocuments.All())
+            _builtin.TryAdd(path, doc);
         _catalog.Changed += () => { lock (_gate) _index = null; };
     }
 

@@ -48,6 +48,7 @@ public static class BuiltinResources
         new("authorization.k8s.io", "v1", "subjectaccessreviews", "SubjectAccessReview", false, Verbs: Create),
         new("coordination.k8s.io", "v1", "leases", "Lease", true),
         new("events.k8s.io", "v1", "events", "Event", true, ["ev"]),
+        new("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true),
         new("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", true, ["pdb"], null, Status),
         new("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false, ["crd", "crds"], ["api-extensions"], Status),
     ];

@@ -4,6 +4,7 @@ using Anvil.ApiServer.Registry.Batch;
 using Anvil.ApiServer.Registry.Certificates;
 using Anvil.ApiServer.Registry.Coordination;
 using Anvil.ApiServer.Registry.Core;
+using Anvil.ApiServer.Registry.Discovery;
 using Anvil.ApiServer.Registry.Networking;
 using Anvil.ApiServer.Registry.Policy;
 using Anvil.ApiServer.Registry.Rbac;
@@ -42,6 +43,7 @@ public static class BuiltinStrategies
         [("rbac.authorization.k8s.io", "RoleBinding")] = RoleBindingStrategy.RoleBinding,
         [("rbac.authorization.k8s.io", "ClusterRoleBinding")] = RoleBindingStrategy.ClusterRoleBinding,
         [("coordination.k8s.io", "Lease")] = LeaseStrategy.Instance,
+        [("discovery.k8s.io", "EndpointSlice")] = EndpointSliceStrategy.Instance,
         [("policy", "PodDisruptionBudget")] = PodDisruptionBudgetStrategy.Instance,
         [("apiextensions.k8s.io", "CustomResourceDefinition")] = CustomResourceDefinitionStrategy.Instance,
         [("apps", "Deployment")] = DeploymentStrategy.Instance,

@@ -31,6 +31,7 @@ internal static partial class BuiltInPrinters
         [("batch", "CronJob")] = CronJob,
         [("networking.k8s.io", "Ingress")] = Ingress,
         [("networking.k8s.io", "NetworkPolicy")] = NetworkPolicy,
+        [("discovery.k8s.io", "EndpointSlice")] = EndpointSlice,
         [("rbac.authorization.k8s.io", "RoleBinding")] = RoleBinding,
         [("rbac.authorization.k8s.io", "ClusterRoleBinding")] = ClusterRoleBinding,
         [("coordination.k8s.io", "Lease")] = Lease,

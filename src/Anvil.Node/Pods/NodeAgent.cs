@@ -7,6 +7,7 @@ using Anvil.Machinery.Meta;
 using Anvil.Node.Images;
 using Anvil.Node.Logs;
 using Anvil.Node.Probes;
+using Anvil.Node.Network;
 using Anvil.Node.Runtime;
 using Microsoft.Extensions.Logging;
 
@@ -35,7 +36,7 @@ public sealed class NodeAgent
         Client = client;
         _options = options;
         _log = log;
-        Runtime = options.Runtime ?? new RuncRuntime(options.DataDir);
+        Runtime = options.Runtime ?? new RuncRuntime(options.DataDir, network: PodNetwork(options, log));
         Images = options.Images ?? new ImageStore(options.DataDir);
         KubeletPort = options.KubeletPort;
         Events = new EventRecorder(client, "kubelet", log);
@@ -44,6 +45,17 @@ public sealed class NodeAgent
 
     /// <summary>The port the kubelet server listens on (set once it has started, before <see cref="RunAsync"/>).</summary>
     public int KubeletPort { get; set; }
+
+    private static CniNetwork? PodNetwork(NodeAgentOptions options, ILogger log)
+    {
+        if (options.Network == null) return null;
+        if (CniNetwork.Unavailable(options.Network.CniBinDir) is { } why)
+        {
+            log.LogWarning("pods share the host network: {Reason}", why);
+            return null;
+        }
+        return new CniNetwork(options.DataDir, options.Network);
+    }
 
     public KubeClient Client { get; }
     public IRuntimeService Runtime { get; }
@@ -108,6 +120,8 @@ public sealed class NodeAgent
             await Runtime.RemoveContainerAsync(c.Id, ct).ConfigureAwait(false);
             await Runtime.StopPodSandboxAsync(c.PodUid, ct).ConfigureAwait(false);
         }
+        foreach (var uid in await Runtime.ListPodSandboxesAsync(ct).ConfigureAwait(false))
+            if (!uids.Contains(uid)) await Runtime.StopPodSandboxAsync(uid, ct).ConfigureAwait(false);
     }
 
     /// <summary>

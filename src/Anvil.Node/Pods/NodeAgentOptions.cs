@@ -1,4 +1,5 @@
 using Anvil.Node.Images;
+using Anvil.Node.Network;
 using Anvil.Node.Runtime;
 
 namespace Anvil.Node.Pods;
@@ -14,6 +15,8 @@ public sealed class NodeAgentOptions
     public int KubeletPort { get; init; } = 10250;
     public IRuntimeService? Runtime { get; init; }
     public ImageStore? Images { get; init; }
+    /// <summary>The pod network of the default runtime (null: pods share the host's network namespace).</summary>
+    public PodNetworkOptions? Network { get; init; }
     public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(40);
     public TimeSpan RenewInterval { get; init; } = TimeSpan.FromSeconds(10);
 }

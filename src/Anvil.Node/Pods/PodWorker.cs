@@ -27,6 +27,7 @@ internal sealed class PodWorker
     private JsonObject? _pod;
     private bool _gone;
     private bool _sandbox;
+    private string? _podIP;
     private readonly Dictionary<string, (string Reason, string Message)> _waiting = [];
     private readonly PodProbes _probes;
 
@@ -139,7 +140,9 @@ internal sealed class PodWorker
         var restartPolicy = Str(pod["spec"]?["restartPolicy"]) is { Length: > 0 } rp ? rp : "Always";
         if (!_sandbox)
         {
-            await _agent.Runtime.RunPodSandboxAsync(new PodSandboxConfig(_uid, ObjectMeta.Namespace(pod), ObjectMeta.Name(pod), ObjectMeta.Name(pod)), ct).ConfigureAwait(false);
+            var hostNetwork = pod["spec"]?["hostNetwork"] is JsonValue hn && hn.TryGetValue<bool>(out var h) && h;
+            await _agent.Runtime.RunPodSandboxAsync(new PodSandboxConfig(_uid, ObjectMeta.Namespace(pod), ObjectMeta.Name(pod), ObjectMeta.Name(pod), hostNetwork), ct).ConfigureAwait(false);
+            _podIP = hostNetwork ? _agent.HostIP : await _agent.Runtime.PodSandboxIPAsync(_uid, ct).ConfigureAwait(false) ?? _agent.HostIP;
             _sandbox = true;
         }
 
@@ -244,15 +247,16 @@ internal sealed class PodWorker
         var unready = statuses.Where(s => (bool?)s["ready"] != true).Select(s => (string)s["name"]!).ToList();
         var phase = PodStatusBuilder.Phase(restartPolicy, initFailed, unreadyInit.Count == 0, statuses);
         var old = pod["status"] as JsonObject ?? new JsonObject();
+        // The sandbox's address; a worker that only tears down keeps what was reported.
+        var podIP = _podIP ?? ((string?)old["podIP"] is { Length: > 0 } reported ? reported : _agent.HostIP);
         var status = new JsonObject
         {
             ["phase"] = phase,
             ["conditions"] = PodStatusBuilder.Conditions(old["conditions"] as JsonArray, phase, unreadyInit, unready, now),
             ["hostIP"] = _agent.HostIP,
             ["hostIPs"] = new JsonArray(new JsonObject { ["ip"] = _agent.HostIP }),
-            // Host network until CNI: the pod's address is the node's.
-            ["podIP"] = _agent.HostIP,
-            ["podIPs"] = new JsonArray(new JsonObject { ["ip"] = _agent.HostIP }),
+            ["podIP"] = podIP,
+            ["podIPs"] = new JsonArray(new JsonObject { ["ip"] = podIP }),
             ["startTime"] = old["startTime"]?.DeepClone() ?? PodStatusBuilder.Time(now),
             ["containerStatuses"] = new JsonArray(statuses.ToArray<JsonNode?>()),
         };

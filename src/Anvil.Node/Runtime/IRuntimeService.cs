@@ -36,4 +36,9 @@ public interface IRuntimeService
     /// output is bounded, and the command is killed once <paramref name="timeout"/> has passed.
     /// </summary>
     Task<ExecSyncResult> ExecSyncAsync(string containerId, IReadOnlyList<string> command, TimeSpan timeout, CancellationToken ct);
+    /// <summary>The pod's own address from its sandbox (CRI's PodSandboxStatus network); null on the host network.</summary>
+    Task<string?> PodSandboxIPAsync(string podUid, CancellationToken ct) => Task.FromResult<string?>(null);
+
+    /// <summary>Pod uids that have a sandbox, so orphans (pods deleted while the agent was down) can be stopped.</summary>
+    Task<IReadOnlyList<string>> ListPodSandboxesAsync(CancellationToken ct) => Task.FromResult<IReadOnlyList<string>>([]);
 }

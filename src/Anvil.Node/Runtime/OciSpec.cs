@@ -1,10 +1,11 @@
 using System.Text.Json.Nodes;
+using Anvil.Node.Network;
 
 namespace Anvil.Node.Runtime;
 
 /// <summary>
-/// Writes an OCI runtime config.json: namespaces pid/ipc/uts/mount (the host network namespace is shared until
-/// CNI), the standard /proc /dev /sys mounts, Docker's default capability set and cgroup limits under a
+/// Writes an OCI runtime config.json: namespaces pid/ipc/uts/mount, the pod's network namespace (the host's for
+/// host-network pods), the standard /proc /dev /sys mounts, Docker's default capability set and cgroup limits under a
 /// cgroupfs path (this machine has hybrid cgroup v1).
 /// </summary>
 internal static class OciSpec
@@ -15,7 +16,7 @@ internal static class OciSpec
         "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
     ];
 
-    public static JsonObject Build(ContainerConfig c, string rootfs, string cgroupsPath)
+    public static JsonObject Build(ContainerConfig c, string rootfs, string cgroupsPath, PodSandbox? sandbox = null)
     {
         JsonArray Caps() => new(s_caps.Select(x => (JsonNode?)JsonValue.Create(x)).ToArray());
         var env = new JsonArray();
@@ -43,9 +44,19 @@ internal static class OciSpec
             Mount("/dev/mqueue", "mqueue", "mqueue", "nosuid", "noexec", "nodev"),
             Mount("/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", "ro"),
             Mount("/sys/fs/cgroup", "cgroup", "cgroup", "nosuid", "noexec", "nodev", "relatime", "ro"));
-        // Host network: the container resolves names like the host does.
-        foreach (var f in new[] { "/etc/resolv.conf", "/etc/hosts" })
-            if (File.Exists(f)) mounts.Add(Mount(f, "bind", f, "rbind", "ro"));
+        // Host network: the container resolves names like the host does; on the pod network, the pod's own files.
+        var podNet = sandbox is { HostNetwork: false, Netns.Length: > 0 };
+        foreach (var (f, own) in new[] { ("/etc/resolv.conf", sandbox?.ResolvConfPath), ("/etc/hosts", sandbox?.HostsPath) })
+        {
+            var source = podNet && File.Exists(own) ? own! : f;
+            if (File.Exists(source)) mounts.Add(Mount(f, "bind", source, "rbind", "ro"));
+        }
+        var namespaces = new JsonArray(
+            new JsonObject { ["type"] = "pid" },
+            new JsonObject { ["type"] = "ipc" },
+            new JsonObject { ["type"] = "uts" },
+            new JsonObject { ["type"] = "mount" });
+        if (podNet) namespaces.Add(new JsonObject { ["type"] = "network", ["path"] = sandbox!.NetnsPath });
 
         return new JsonObject
         {
@@ -68,11 +79,7 @@ internal static class OciSpec
             {
                 ["cgroupsPath"] = cgroupsPath,
                 ["resources"] = resources,
-                ["namespaces"] = new JsonArray(
-                    new JsonObject { ["type"] = "pid" },
-                    new JsonObject { ["type"] = "ipc" },
-                    new JsonObject { ["type"] = "uts" },
-                    new JsonObject { ["type"] = "mount" }),
+                ["namespaces"] = namespaces,
                 ["maskedPaths"] = new JsonArray("/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
                     "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi"),
                 ["readonlyPaths"] = new JsonArray("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"),

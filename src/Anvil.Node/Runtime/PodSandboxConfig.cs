@@ -1,4 +1,4 @@
 namespace Anvil.Node.Runtime;
 
-/// <summary>What a pod sandbox needs. Pods share the host network namespace until CNI comes.</summary>
-public sealed record PodSandboxConfig(string PodUid, string Namespace, string Name, string Hostname);
+/// <summary>What a pod sandbox needs; <see cref="HostNetwork"/> pods share the host's network namespace.</summary>
+public sealed record PodSandboxConfig(string PodUid, string Namespace, string Name, string Hostname, bool HostNetwork = false);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Anvil.Node.Network;
 
 namespace Anvil.Node.Runtime;
 
@@ -17,16 +18,19 @@ public sealed partial class RuncRuntime : IRuntimeService
     private readonly string _runc;
     private readonly string _conmon;
     private readonly string _idPrefix;
+    private readonly CniNetwork? _network;
 
     /// <param name="idPrefix">Prefix of container ids (runc's namespace of ids is host-wide): tests use a per-run one.</param>
-    public RuncRuntime(string dataDir, string idPrefix = "")
+    /// <param name="network">The pod network; null: every pod shares the host's network namespace.</param>
+    public RuncRuntime(string dataDir, string idPrefix = "", CniNetwork? network = null)
     {
+        _network = network;
         _containers = Path.Combine(dataDir, "containers");
         Directory.CreateDirectory(_containers);
-        _runc = Exec.Find("/usr/sbin/runc", "/usr/bin/runc") ?? throw new InvalidOperationException("runc is not installed (apt-get install runc)");
-        _conmon = Exec.Find("/usr/bin/conmon", "/usr/libexec/podman/conmon") ?? throw new InvalidOperationException("conmon is not installed (apt-get install conmon)");
+        _runc = HostCommand.Find("/usr/sbin/runc", "/usr/bin/runc") ?? throw new InvalidOperationException("runc is not installed (apt-get install runc)");
+        _conmon = HostCommand.Find("/usr/bin/conmon", "/usr/libexec/podman/conmon") ?? throw new InvalidOperationException("conmon is not installed (apt-get install conmon)");
         _idPrefix = idPrefix;
-        var (code, stdout, _) = Exec.RunAsync(_runc, ["--version"], CancellationToken.None).GetAwaiter().GetResult();
+        var (code, stdout, _) = HostCommand.RunAsync(_runc, ["--version"], CancellationToken.None).GetAwaiter().GetResult();
         var v = code == 0 ? stdout.Split('\n')[0].Replace("runc version ", "", StringComparison.Ordinal).Trim() : "unknown";
         Version = ("runc", v.Split('+')[0]);
     }
@@ -36,8 +40,8 @@ public sealed partial class RuncRuntime : IRuntimeService
     {
         if (!OperatingSystem.IsLinux()) return "not Linux";
         if (Environment.UserName != "root") return "not running as root";
-        if (Exec.Find("/usr/sbin/runc", "/usr/bin/runc") == null) return "runc is not installed";
-        if (Exec.Find("/usr/bin/conmon", "/usr/libexec/podman/conmon") == null) return "conmon is not installed";
+        if (HostCommand.Find("/usr/sbin/runc", "/usr/bin/runc") == null) return "runc is not installed";
+        if (HostCommand.Find("/usr/bin/conmon", "/usr/libexec/podman/conmon") == null) return "conmon is not installed";
         return null;
     }
 
@@ -47,9 +51,17 @@ public sealed partial class RuncRuntime : IRuntimeService
 
     private static string CgroupParent(string podUid) => $"/anvil/pod{podUid}";
 
-    public Task<string> RunPodSandboxAsync(PodSandboxConfig config, CancellationToken ct) =>
-        // Host network and no pause container yet: the sandbox is the pod's cgroup parent, made by runc on demand.
-        Task.FromResult(config.PodUid);
+    public async Task<string> RunPodSandboxAsync(PodSandboxConfig config, CancellationToken ct)
+    {
+        // No pause container: the sandbox is the pod's network namespace (CniNetwork) and its cgroup parent, made by runc on demand.
+        if (_network != null) await _network.SetUpAsync(config, "", ct).ConfigureAwait(false);
+        return config.PodUid;
+    }
+
+    public Task<string?> PodSandboxIPAsync(string podUid, CancellationToken ct) =>
+        Task.FromResult(_network?.Get(podUid) is { HostNetwork: false, IP.Length: > 0 } s ? s.IP : null);
+
+    public Task<IReadOnlyList<string>> ListPodSandboxesAsync(CancellationToken ct) => Task.FromResult(_network?.List() ?? []);
 
     public async Task StopPodSandboxAsync(string podUid, CancellationToken ct)
     {
@@ -62,6 +74,7 @@ public sealed partial class RuncRuntime : IRuntimeService
             var dir = controller + CgroupParent(podUid);
             try { if (Directory.Exists(dir)) Directory.Delete(dir); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
+        if (_network != null) await _network.TearDownAsync(podUid, ct).ConfigureAwait(false);
     }
 
     private static IEnumerable<string> SafeDirs(string path)
@@ -85,10 +98,10 @@ public sealed partial class RuncRuntime : IRuntimeService
         if (err != null)
         {
             // No overlay (e.g. nested on overlayfs without support): fall back to a private copy of the image.
-            var (cp, _, cpErr) = await Exec.RunAsync("cp", ["-a", config.ImageRootfs + "/.", rootfs], ct).ConfigureAwait(false);
+            var (cp, _, cpErr) = await HostCommand.RunAsync("cp", ["-a", config.ImageRootfs + "/.", rootfs], ct).ConfigureAwait(false);
             if (cp != 0) throw new IOException($"preparing the rootfs failed: overlay: {err}; copy: {cpErr.Trim()}");
         }
-        var spec = OciSpec.Build(config, rootfs, $"{CgroupParent(config.PodUid)}/{id}");
+        var spec = OciSpec.Build(config, rootfs, $"{CgroupParent(config.PodUid)}/{id}", _network?.Get(config.PodUid));
         await File.WriteAllTextAsync(Path.Combine(bundle, "config.json"), spec.ToJsonString(), ct).ConfigureAwait(false);
 
         var log = LogPath(bundle);
@@ -102,7 +115,7 @@ public sealed partial class RuncRuntime : IRuntimeService
         ];
         // conmon daemonizes; its output goes to a file so no pipe of ours is held open by it.
         var cmd = "exec \"$0\" \"$@\" </dev/null >>" + Quote(Path.Combine(bundle, "conmon.out")) + " 2>&1";
-        var (code, _, _) = await Exec.RunAsync("/bin/sh", new[] { "-c", cmd, _conmon }.Concat(args), ct).ConfigureAwait(false);
+        var (code, _, _) = await HostCommand.RunAsync("/bin/sh", new[] { "-c", cmd, _conmon }.Concat(args), ct).ConfigureAwait(false);
         if (code != 0) throw new IOException($"conmon failed ({code}): {ReadOr(Path.Combine(bundle, "conmon.out"))}");
         // `runc create` has finished once the container's pid file exists (or conmon recorded an exit).
         // Polled finely: this wait is on every pod's startup path and `runc create` takes tens of milliseconds.
@@ -129,7 +142,7 @@ public sealed partial class RuncRuntime : IRuntimeService
 
     public async Task StartContainerAsync(string id, CancellationToken ct)
     {
-        var (code, _, err) = await Exec.RunAsync(_runc, ["start", id], ct).ConfigureAwait(false);
+        var (code, _, err) = await HostCommand.RunAsync(_runc, ["start", id], ct).ConfigureAwait(false);
         if (code != 0) throw new IOException($"runc start {id}: {err.Trim()}");
         await File.WriteAllTextAsync(Path.Combine(Bundle(id), "started"), DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture), ct).ConfigureAwait(false);
     }
@@ -138,7 +151,7 @@ public sealed partial class RuncRuntime : IRuntimeService
     {
         if (timeout > TimeSpan.Zero)
         {
-            await Exec.RunAsync(_runc, ["kill", id, "TERM"], ct).ConfigureAwait(false);
+            await HostCommand.RunAsync(_runc, ["kill", id, "TERM"], ct).ConfigureAwait(false);
             var deadline = DateTime.UtcNow + timeout;
             while (DateTime.UtcNow < deadline)
             {
@@ -146,7 +159,7 @@ public sealed partial class RuncRuntime : IRuntimeService
                 await Task.Delay(100, ct).ConfigureAwait(false);
             }
         }
-        await Exec.RunAsync(_runc, ["kill", id, "KILL"], ct).ConfigureAwait(false);
+        await HostCommand.RunAsync(_runc, ["kill", id, "KILL"], ct).ConfigureAwait(false);
         for (var i = 0; i < 100; i++)
         {
             if (await RuncStatusAsync(id, ct).ConfigureAwait(false) is not ("running" or "created" or "paused")) break;
@@ -159,7 +172,7 @@ public sealed partial class RuncRuntime : IRuntimeService
 
     public async Task RemoveContainerAsync(string id, CancellationToken ct)
     {
-        await Exec.RunAsync(_runc, ["delete", "-f", id], ct).ConfigureAwait(false);
+        await HostCommand.RunAsync(_runc, ["delete", "-f", id], ct).ConfigureAwait(false);
         var bundle = Bundle(id);
         var rootfs = Path.Combine(bundle, "rootfs");
         Mounts.Unmount(rootfs);
@@ -169,7 +182,7 @@ public sealed partial class RuncRuntime : IRuntimeService
         }
         catch (IOException)
         {
-            await Exec.RunAsync("rm", ["-rf", "--one-file-system", bundle], ct).ConfigureAwait(false);
+            await HostCommand.RunAsync("rm", ["-rf", "--one-file-system", bundle], ct).ConfigureAwait(false);
         }
     }
 
@@ -188,7 +201,7 @@ public sealed partial class RuncRuntime : IRuntimeService
 
     private async Task<string?> RuncStatusAsync(string id, CancellationToken ct)
     {
-        var (code, stdout, _) = await Exec.RunAsync(_runc, ["state", id], ct).ConfigureAwait(false);
+        var (code, stdout, _) = await HostCommand.RunAsync(_runc, ["state", id], ct).ConfigureAwait(false);
         if (code != 0) return null;
         try
         {

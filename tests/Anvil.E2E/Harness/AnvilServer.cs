@@ -61,11 +61,15 @@ public class AnvilServer : IAsyncLifetime
     /// <summary>Further <c>anvil up</c> flags of a fixture (e.g. Toolforge's <c>--homes</c>).</summary>
     protected virtual IEnumerable<string> ExtraArgs => [];
 
+    /// <summary>Removes what the run left on the host beyond its data dir (after the server stopped).</summary>
+    protected virtual Task CleanupHostAsync() => Task.CompletedTask;
+
     public async Task DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
         // The agent leaves containers running on shutdown; this run's (bundles under the data dir) go now.
         if (WithNode) await NodeCleanup.RemoveContainersUnderAsync(DataDir).ConfigureAwait(false);
+        await CleanupHostAsync().ConfigureAwait(false);
         try
         {
             Directory.Delete(DataDir, recursive: true);

@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Anvil.Node.Runtime;
 
 /// <summary>Runs a short host command and collects its output.</summary>
-internal static class Exec
+internal static class HostCommand
 {
     public static async Task<(int Code, string Stdout, string Stderr)> RunAsync(string file, IEnumerable<string> args, CancellationToken ct)
     {

@@ -1,0 +1,80 @@
+using Anvil.Node.Logs;
+using Anvil.Node.Network;
+using Anvil.Node.Runtime;
+
+namespace Anvil.Node.Tests;
+
+/// <summary>Real netns, CNI bridge/host-local/loopback and runc; skipped (passing with a message) when not root or a tool is missing.</summary>
+public sealed class CniNetworkTests(PodNetworkFixture f) : IClassFixture<PodNetworkFixture>
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    private static PodSandboxConfig Pod(string uid, string name) => new(uid, "team-a", name, name);
+
+    [Fact]
+    public async Task SandboxGetsAnAddressSurvivesARestartAndIsRemoved()
+    {
+        if (PodNetworkFixture.Unavailable is { } why) { Console.WriteLine($"skipped: {why}"); return; }
+        var uid = "sb1-" + Guid.NewGuid().ToString("N")[..8];
+        await f.Runtime.RunPodSandboxAsync(Pod(uid, "web"), CancellationToken.None);
+        var ip = await f.Runtime.PodSandboxIPAsync(uid, CancellationToken.None);
+        Assert.NotNull(ip);
+        Assert.True(CniConfig.Contains(f.Options.PodCidr, ip!), $"{ip} not in {f.Options.PodCidr}");
+        Assert.True(File.Exists("/run/netns/" + f.Network.NetnsName(uid)));
+        var sandbox = f.Network.Get(uid)!;
+        Assert.Equal(PodFiles.Hosts(ip!, "web"), await File.ReadAllTextAsync(sandbox.HostsPath));
+        Assert.Contains("search team-a.svc.cluster.local svc.cluster.local cluster.local\n", await File.ReadAllTextAsync(sandbox.ResolvConfPath));
+
+        // Idempotent, and a new agent (new runtime object on the same data dir) adopts the same sandbox.
+        await f.Runtime.RunPodSandboxAsync(Pod(uid, "web"), CancellationToken.None);
+        var restarted = new RuncRuntime(f.Dir, f.Prefix, new CniNetwork(f.Dir, f.Options));
+        await restarted.RunPodSandboxAsync(Pod(uid, "web"), CancellationToken.None);
+        Assert.Equal(ip, await restarted.PodSandboxIPAsync(uid, CancellationToken.None));
+        Assert.Contains(uid, await restarted.ListPodSandboxesAsync(CancellationToken.None));
+
+        await restarted.StopPodSandboxAsync(uid, CancellationToken.None);
+        Assert.False(File.Exists("/run/netns/" + f.Network.NetnsName(uid)));
+        Assert.Null(await f.Runtime.PodSandboxIPAsync(uid, CancellationToken.None));
+        await restarted.StopPodSandboxAsync(uid, CancellationToken.None);
+        // host-local released the address: no reservation file names it any more.
+        var reserved = Directory.Exists(Path.Combine(f.Dir, "cni", "networks", "anvil"))
+            ? Directory.GetFiles(Path.Combine(f.Dir, "cni", "networks", "anvil")).Select(Path.GetFileName).ToList() : [];
+        Assert.DoesNotContain(ip, reserved);
+    }
+
+    [Fact]
+    public async Task ContainersJoinThePodNetworkAndReachEachOther()
+    {
+        if (PodNetworkFixture.Unavailable is { } why) { Console.WriteLine($"skipped: {why}"); return; }
+        var rootfs = await f.Images.EnsureAsync("busybox", CancellationToken.None);
+        Assert.NotNull(rootfs);
+        var server = "srv-" + Guid.NewGuid().ToString("N")[..8];
+        var client = "cli-" + Guid.NewGuid().ToString("N")[..8];
+        await f.Runtime.RunPodSandboxAsync(Pod(server, "server"), CancellationToken.None);
+        await f.Runtime.RunPodSandboxAsync(Pod(client, "client"), CancellationToken.None);
+        var serverIP = (await f.Runtime.PodSandboxIPAsync(server, CancellationToken.None))!;
+        var httpd = await f.Runtime.CreateContainerAsync(new ContainerConfig(server, "team-a", "server", "httpd", 0, "busybox", rootfs!,
+            ["sh", "-c", "mkdir -p /www && echo hello-from-server > /www/index.html && exec httpd -f -p 8080 -h /www"], []), CancellationToken.None);
+        await f.Runtime.StartContainerAsync(httpd, CancellationToken.None);
+        // The client retries: httpd may not listen yet.
+        var wget = await f.Runtime.CreateContainerAsync(new ContainerConfig(client, "team-a", "client", "wget", 0, "busybox", rootfs!,
+            ["sh", "-c", $"cat /etc/hosts; ip -4 -o addr show eth0; for i in $(seq 1 50); do wget -qO- http://{serverIP}:8080/ && exit 0; sleep 0.2; done; exit 1"], []),
+            CancellationToken.None);
+        await f.Runtime.StartContainerAsync(wget, CancellationToken.None);
+        var deadline = DateTime.UtcNow + Timeout;
+        ContainerStatus s;
+        while ((s = (await f.Runtime.ContainerStatusAsync(wget, CancellationToken.None))!).State != ContainerState.Exited)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "wget still running");
+            await Task.Delay(100);
+        }
+        var output = string.Join("\n", CriLog.Parse(await File.ReadAllLinesAsync(s.LogPath)).Select(l => l.Text));
+        var clientIP = (await f.Runtime.PodSandboxIPAsync(client, CancellationToken.None))!;
+        Assert.True(s.ExitCode == 0, output);
+        Assert.Contains($"{clientIP}\tclient", output);
+        Assert.Contains($"inet {clientIP}/", output);
+        Assert.Contains("hello-from-server", output);
+        await f.Runtime.StopPodSandboxAsync(server, CancellationToken.None);
+        await f.Runtime.StopPodSandboxAsync(client, CancellationToken.None);
+    }
+}
