@@ -35,7 +35,11 @@ public sealed class NodeAgent
         _log = log;
         Runtime = options.Runtime ?? new RuncRuntime(options.DataDir);
         Images = options.Images ?? new ImageStore(options.DataDir);
+        Volumes = new Volumes.PodVolumeManager(options.DataDir, new Volumes.ApiPodObjectSource(client));
     }
+
+    /// <summary>Pod volumes under &lt;data-dir&gt;/pods (Volumes/).</summary>
+    public Volumes.PodVolumeManager Volumes { get; }
 
     public KubeClient Client { get; }
     public IRuntimeService Runtime { get; }
@@ -96,6 +100,12 @@ public sealed class NodeAgent
             await Runtime.StopContainerAsync(c.Id, TimeSpan.Zero, ct).ConfigureAwait(false);
             await Runtime.RemoveContainerAsync(c.Id, ct).ConfigureAwait(false);
             await Runtime.StopPodSandboxAsync(c.PodUid, ct).ConfigureAwait(false);
+        }
+        foreach (var uid in Volumes.PodUidsOnDisk())
+        {
+            if (uids.Contains(uid)) continue;
+            try { Volumes.TearDown(uid); }
+            catch (IOException e) { _log.LogWarning("removing volumes failed uid={Uid} error={Error}", uid, e.Message); }
         }
     }
 

@@ -46,6 +46,11 @@ internal static class OciSpec
         // Host network: the container resolves names like the host does.
         foreach (var f in new[] { "/etc/resolv.conf", "/etc/hosts" })
             if (File.Exists(f)) mounts.Add(Mount(f, "bind", f, "rbind", "ro"));
+        // Pod volumes (Volumes/MountBuilder), after the defaults so a volume may cover them.
+        foreach (var m in c.Mounts ?? [])
+            mounts.Add(m.ReadOnly ? Mount(m.Destination, "bind", m.Source, "rbind", "rprivate", "ro") : Mount(m.Destination, "bind", m.Source, "rbind", "rprivate"));
+        var user = new JsonObject { ["uid"] = c.Uid, ["gid"] = c.Gid };
+        if (c.AdditionalGids is { Count: > 0 } gids) user["additionalGids"] = new JsonArray(gids.Select(g => (JsonNode?)JsonValue.Create(g)).ToArray());
 
         return new JsonObject
         {
@@ -53,7 +58,7 @@ internal static class OciSpec
             ["process"] = new JsonObject
             {
                 ["terminal"] = false,
-                ["user"] = new JsonObject { ["uid"] = c.Uid, ["gid"] = c.Gid },
+                ["user"] = user,
                 ["args"] = new JsonArray(c.Args.Select(a => (JsonNode?)JsonValue.Create(a)).ToArray()),
                 ["env"] = env,
                 ["cwd"] = string.IsNullOrEmpty(c.WorkingDir) ? "/" : c.WorkingDir,
