@@ -32,7 +32,7 @@ public sealed class NodeAgentTests : IAsyncLifetime
         l.Start();
         var port = ((IPEndPoint)l.LocalEndpoint).Port;
         l.Stop();
-        _host = new ApiServerHost(new ApiServerOptions { DataDir = Path.Combine(_rt.Dir, "server"), Port = port, Bind = "127.0.0.1" });
+        _host = new ApiServerHost(new ApiServerOptions { DataDir = Path.Combine(_rt.Dir, "server"), Port = port, Bind = "127.0.0.1", DisabledAdmissionPlugins = new HashSet<string> { "ServiceAccount" } });
         await _host.StartAsync(CancellationToken.None);
         var (ac, ak) = _host.Pki.IssueClientCertificate("test-admin", ["system:masters"], TimeSpan.FromDays(1));
         _admin = KubeClient.FromPem(new Uri(_host.ServerUrl), _host.Pki.CaPem, ac, ak);
