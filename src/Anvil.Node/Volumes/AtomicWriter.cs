@@ -45,10 +45,10 @@ public static class AtomicWriter
         if (fsGroup is { } gid) Ownership.Apply(tsDir, gid, readOnly: true);
 
         var tmpLink = Path.Combine(dir, DataDirTmpName);
-        if (File.Exists(tmpLink) || Directory.Exists(tmpLink) || new FileInfo(tmpLink).LinkTarget != null) File.Delete(tmpLink);
+        if (new FileInfo(tmpLink).LinkTarget != null) File.Delete(tmpLink);
         File.CreateSymbolicLink(tmpLink, tsName);
         if (fsGroup is { } g1) Posix.SetGroup(tmpLink, g1);
-        File.Move(tmpLink, dataLink, overwrite: true);
+        Posix.Rename(tmpLink, dataLink);
 
         // User-visible names: one symlink per top-level element of the payload.
         var visible = payload.Keys.Select(p => p.Split('/')[0]).ToHashSet(StringComparer.Ordinal);

@@ -8,6 +8,15 @@ internal static class Posix
     [DllImport("libc", EntryPoint = "lchown", SetLastError = true)]
     private static extern int LChown(string path, int uid, int gid);
 
+    [DllImport("libc", EntryPoint = "rename", SetLastError = true)]
+    private static extern int RenameNative(string from, string to);
+
+    /// <summary>rename(2): atomically replaces <paramref name="to"/> (also a symlink, which File.Move cannot move).</summary>
+    public static void Rename(string from, string to)
+    {
+        if (RenameNative(from, to) != 0) throw new IOException($"rename {from} {to}: errno {Marshal.GetLastWin32Error()}");
+    }
+
     [DllImport("libc", EntryPoint = "umount2", SetLastError = true)]
     private static extern int Umount2(string target, int flags);
 
@@ -20,6 +29,14 @@ internal static class Posix
         var buf = new byte[256];
         if (Stat(path, buf) != 0) return null;
         return BitConverter.ToUInt32(buf, 24);
+    }
+
+    /// <summary>st_gid of a path (x86_64 layout), null when it does not exist.</summary>
+    public static uint? StatGroup(string path)
+    {
+        var buf = new byte[256];
+        if (Stat(path, buf) != 0) return null;
+        return BitConverter.ToUInt32(buf, 32);
     }
 
     /// <summary>Sets the group of a path (not following a symlink); -1 leaves the owner.</summary>
