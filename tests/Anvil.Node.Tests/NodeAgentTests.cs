@@ -181,6 +181,8 @@ public sealed class NodeAgentTests : IAsyncLifetime
             try { await _admin.GetAsync(NodeAgent.Pods, "default", "runs"); return null; }
             catch (ApiException e) when (e.IsNotFound) { return new object(); }
         }, () => Task.FromResult(""));
-        Assert.DoesNotContain(await _rt.Runtime.ListContainersAsync(ObjectMeta.Uid(pod), CancellationToken.None), _ => true);
+        // The worker deletes the object first, then removes the containers and the pod's volume directory.
+        await EventuallyAsync("containers removed", async () =>
+            (await _rt.Runtime.ListContainersAsync(ObjectMeta.Uid(pod), CancellationToken.None)).Count == 0 ? new object() : null, () => Task.FromResult(""));
     }
 }
