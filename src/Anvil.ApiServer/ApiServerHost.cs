@@ -78,6 +78,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         Resources = new ResourceStore(_store, new AdmissionChain([
             new NamespaceLifecycle(() => Resources, () => Catalog.Find("", "v1", "namespaces")!),
             new DefaultTolerationSeconds(),
+            .. Enabled(new ServiceAccount(() => Resources, () => Catalog.Find("", "v1", "serviceaccounts")!)),
             new CertificateApproval(() => Authorizer), new CertificateSigning(() => Authorizer), new CertificateSubjectRestriction(),
             new RbacEscalationCheck(rbac, () => Resources, () => Catalog),
             .. _options.PlatformAdmission?.Invoke(this) ?? [],
@@ -87,8 +88,12 @@ public sealed class ApiServerHost : IAsyncDisposable
         var discovery = new DiscoveryDocuments(Catalog);
         // Authentication: every configured way in order; the first that recognises a credential decides.
         Authenticators.Add(new CertificateAuthenticator(new ClientCertificateAuthenticator(Pki)));
-        var tokenIssuer = new ServiceAccountTokenIssuer(ServiceAccountSigningKey.LoadOrCreate(Path.Combine(_options.DataDir, "pki")), time);
-        var bearerTokens = new BearerTokenAuthenticator([new ServiceAccountTokenAuthenticator(tokenIssuer, Catalog, Resources)]);
+        var saKey = ServiceAccountSigningKey.LoadOrCreate(Path.Combine(_options.DataDir, "pki"));
+        var tokenIssuer = new ServiceAccountTokenIssuer(saKey, time);
+        var bearerTokens = new BearerTokenAuthenticator([
+            new ServiceAccountTokenAuthenticator(tokenIssuer, Catalog, Resources),
+            new LegacyServiceAccountTokenAuthenticator(saKey, Catalog, Resources),
+        ]);
         Authenticators.Add(bearerTokens);
 
         // No appsettings reload: its file watcher on the content root (the working directory) woke the server on
@@ -168,7 +173,8 @@ public sealed class ApiServerHost : IAsyncDisposable
         _background = Task.WhenAll(_background, rbac.RunAsync(Resources, Catalog, _stopping.Token),
             new ClusterRoleAggregator(rbac, Resources, Catalog, log).RunAsync(_stopping.Token));
         await rbac.Synced.WaitAsync(ct).ConfigureAwait(false);
-        Authorizer = rbac;
+        // --authorization-mode=Node,RBAC
+        Authorizer = new UnionAuthorizer([new NodeAuthorizer(() => Resources, () => Catalog), rbac]);
 
         await _app.StartAsync(ct).ConfigureAwait(false);
         var host = _options.Bind.Contains(':') ? $"[{_options.Bind}]" : _options.Bind;
@@ -207,6 +213,13 @@ public sealed class ApiServerHost : IAsyncDisposable
             throw new StatusError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
         await ServeNonResourceAsync(ctx, path, info, discovery, openApi, serverAddress).ConfigureAwait(false);
     }
+
+    /// <summary>An admission plugin unless <c>--disable-admission-plugins</c> names it.</summary>
+    private IEnumerable<IAdmissionPlugin> Enabled(IAdmissionPlugin plugin) =>
+        _options.DisabledAdmissionPlugins.Contains(plugin.Name) ? [] : [plugin];
+
+    /// <summary>The PEM file of the service account signing key (<c>--service-account-private-key-file</c> of the controller manager).</summary>
+    public string ServiceAccountKeyPath => Path.Combine(_options.DataDir, "pki", "sa.key");
 
     /// <summary>Bounds concurrent requests per kind (reads, writes) with per-user fairness.</summary>
     public InflightLimiter Inflight { get; set; } = new();

@@ -30,4 +30,10 @@ public sealed record ApiServerOptions
     /// its admission webhooks: after the built-in mutating plugins, before ResourceQuota.
     /// </summary>
     public Func<ApiServerHost, IEnumerable<Admission.IAdmissionPlugin>>? PlatformAdmission { get; init; }
+
+    /// <summary>
+    /// Admission plugins not to run (<c>--disable-admission-plugins</c>), e.g. <c>ServiceAccount</c> for a test
+    /// cluster without the controller that creates the <c>default</c> service accounts.
+    /// </summary>
+    public IReadOnlySet<string> DisabledAdmissionPlugins { get; init; } = new HashSet<string>();
 }

@@ -137,7 +137,20 @@ internal static class UpCommand
         using var logs = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).SetMinimumLevel(LogLevel.Warning));
         var (cert, key) = server.Pki.IssueClientCertificate("system:kube-controller-manager", [], TimeSpan.FromDays(365));
         using var controllerClient = KubeClient.FromPem(new Uri(server.ServerUrl), server.Pki.CaPem, cert, key, "kube-controller-manager");
-        var controllers = ControllerManager.RunAsync(controllerClient, logs, stop.Token);
+        // The service account controllers write as their own service accounts (client certificates naming them).
+        var controllerClients = new List<KubeClient>();
+        KubeClient ClientFor(string controller)
+        {
+            var (c, k) = server.Pki.IssueClientCertificate("system:serviceaccount:kube-system:" + controller,
+                ["system:serviceaccounts", "system:serviceaccounts:kube-system"], TimeSpan.FromDays(365));
+            var client = KubeClient.FromPem(new Uri(server.ServerUrl), server.Pki.CaPem, c, k, "kube-controller-manager/" + controller);
+            lock (controllerClients) controllerClients.Add(client);
+            return client;
+        }
+        using var saKey = System.Security.Cryptography.RSA.Create();
+        saKey.ImportFromPem(File.ReadAllText(server.ServiceAccountKeyPath));
+        var controllers = ControllerManager.RunAsync(controllerClient, logs, stop.Token,
+            new Anvil.Controllers.ServiceAccount.ServiceAccountControllerOptions(ClientFor, server.Pki.CaPem, saKey));
         var (schedulerCert, schedulerKey) = server.Pki.IssueClientCertificate("system:kube-scheduler", [], TimeSpan.FromDays(365));
         using var schedulerClient = KubeClient.FromPem(new Uri(server.ServerUrl), server.Pki.CaPem, schedulerCert, schedulerKey, "kube-scheduler");
         var scheduler = new Anvil.Scheduler.Scheduler(schedulerClient, logs.CreateLogger("scheduler")).RunAsync(stop.Token);
@@ -249,6 +262,7 @@ internal static class UpCommand
         if (kubelet != null) await kubelet.DisposeAsync().ConfigureAwait(false);
         nodeClient?.Dispose();
         proxyClient?.Dispose();
+        foreach (var c in controllerClients) c.Dispose();
         return 0;
     }
 

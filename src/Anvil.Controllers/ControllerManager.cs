@@ -17,7 +17,8 @@ namespace Anvil.Controllers;
 /// <summary>Runs the control loops of kube-controller-manager that Anvil has, as clients of the API.</summary>
 public static class ControllerManager
 {
-    public static Task RunAsync(KubeClient client, ILoggerFactory logs, CancellationToken ct)
+    /// <param name="serviceAccounts">Runs the serviceaccount, root-ca-cert-publisher and token controllers; null: not.</param>
+    public static Task RunAsync(KubeClient client, ILoggerFactory logs, CancellationToken ct, ServiceAccount.ServiceAccountControllerOptions? serviceAccounts = null)
     {
         var namespaces = new NamespaceController(client, logs.CreateLogger("namespace-controller"));
         var gc = new GarbageCollector.GarbageCollector(client, logs.CreateLogger("garbage-collector"));
@@ -31,8 +32,20 @@ public static class ControllerManager
         var disruption = new Disruption.DisruptionController(client, logs.CreateLogger("disruption-controller"));
         var ttl = new TtlAfterFinishedController(client, logs.CreateLogger("ttl-after-finished-controller"));
         var nodeLifecycle = new NodeLifecycleController(client, logs.CreateLogger("node-lifecycle-controller"));
+        var saTasks = new List<Task>();
+        if (serviceAccounts != null)
+        {
+            saTasks.Add(new ServiceAccount.ServiceAccountsController(client, serviceAccounts.ClientFor("service-account-controller"),
+                logs.CreateLogger("serviceaccount-controller")).RunAsync(1, ct));
+            saTasks.Add(new ServiceAccount.RootCaCertPublisher(client, serviceAccounts.ClientFor("root-ca-cert-publisher"), serviceAccounts.RootCaPem,
+                logs.CreateLogger("root-ca-cert-publisher")).RunAsync(1, ct));
+            if (serviceAccounts.TokenSigningKey != null)
+                saTasks.Add(new ServiceAccount.TokensController(client, serviceAccounts.TokenSigningKey, serviceAccounts.RootCaPem,
+                    logs.CreateLogger("serviceaccount-token-controller")).RunAsync(1, ct));
+        }
         // Worker counts are kube-controller-manager's defaults (--concurrent-*-syncs).
         return Task.WhenAll(
+            Task.WhenAll(saTasks),
             namespaces.RunAsync(2, ct),
             gc.StartAsync(2, ct),
             replicaSets.RunAsync(2, ct),

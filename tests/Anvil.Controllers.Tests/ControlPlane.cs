@@ -39,7 +39,7 @@ public sealed class ControlPlane : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Host = new ApiServerHost(new ApiServerOptions { DataDir = _dir, Port = FreePort(), Bind = "127.0.0.1" });
+        Host = new ApiServerHost(new ApiServerOptions { DataDir = _dir, Port = FreePort(), Bind = "127.0.0.1", DisabledAdmissionPlugins = new HashSet<string> { "ServiceAccount" } });
         await Host.StartAsync(CancellationToken.None);
         Host.Authorizer = new TestAuthorizer(this);
         var (cert, key) = Host.Pki.IssueClientCertificate("system:kube-controller-manager", [], TimeSpan.FromDays(1));

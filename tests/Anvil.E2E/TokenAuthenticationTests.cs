@@ -50,11 +50,19 @@ public sealed class TokenAuthenticationTests(AnvilServer server) : E2ETest(serve
 
     private static string[] Strings(JsonNode? array) => array!.AsArray().Select(x => (string)x!).ToArray();
 
+    /// <summary>The serviceaccount controller creates <c>default</c> in every new namespace; wait for it.</summary>
+    private Task DefaultServiceAccountAsync(string ns) =>
+        EventuallyAsync("serviceaccount default in " + ns, async () =>
+        {
+            var r = await K("get", "serviceaccount", "default", "-n", ns, "-o", "name");
+            return (r.Stdout == "serviceaccount/default\n", r.Stdout + r.Stderr);
+        });
+
     [Fact]
     public async Task CreateToken_PrintsJwtOfTheServiceAccount()
     {
         var ns = await NamespaceAsync("tok-create");
-        (await K("create", "serviceaccount", "default", "-n", ns)).Succeeded();
+        await DefaultServiceAccountAsync(ns);
         var uid = await JsonPathAsync(ns, "serviceaccount", "default", "{.metadata.uid}");
 
         var token = await TokenAsync(ns, "--duration=20m");
@@ -70,7 +78,7 @@ public sealed class TokenAuthenticationTests(AnvilServer server) : E2ETest(serve
     public async Task Token_AuthenticatesAsTheServiceAccount()
     {
         var ns = await NamespaceAsync("tok-whoami");
-        (await K("create", "serviceaccount", "default", "-n", ns)).Succeeded();
+        await DefaultServiceAccountAsync(ns);
         var uid = await JsonPathAsync(ns, "serviceaccount", "default", "{.metadata.uid}");
         var token = await TokenAsync(ns);
         var kubeconfig = TokenKubeconfig(token);
@@ -99,7 +107,7 @@ public sealed class TokenAuthenticationTests(AnvilServer server) : E2ETest(serve
     public async Task GarbageToken_MustLogIn()
     {
         var ns = await NamespaceAsync("tok-garbage");
-        (await K("create", "serviceaccount", "default", "-n", ns)).Succeeded();
+        await DefaultServiceAccountAsync(ns);
         var kubeconfig = TokenKubeconfig(await TokenAsync(ns));
         // With discovery cached (as after any earlier command) the refused request itself reports the 401.
         (await K("--kubeconfig", kubeconfig, "get", "pods", "-n", ns)).Succeeded();
@@ -113,7 +121,7 @@ public sealed class TokenAuthenticationTests(AnvilServer server) : E2ETest(serve
     public async Task TokenOfDeletedServiceAccount_MustLogIn()
     {
         var ns = await NamespaceAsync("tok-deleted");
-        (await K("create", "serviceaccount", "default", "-n", ns)).Succeeded();
+        await DefaultServiceAccountAsync(ns);
         var kubeconfig = TokenKubeconfig(await TokenAsync(ns));
         (await K("--kubeconfig", kubeconfig, "get", "pods", "-n", ns)).Succeeded();
 
@@ -129,7 +137,7 @@ public sealed class TokenAuthenticationTests(AnvilServer server) : E2ETest(serve
     public async Task CreateToken_Refused(string flag, string message)
     {
         var ns = await NamespaceAsync("tok-refused-" + (flag.Contains("Pod", StringComparison.Ordinal) ? "pod" : "short"));
-        (await K("create", "serviceaccount", "default", "-n", ns)).Succeeded();
+        await DefaultServiceAccountAsync(ns);
         var args = new List<string> { "create", "token", "default", "-n", ns, flag };
         if (flag.Contains("Pod", StringComparison.Ordinal)) args.Add("--bound-object-name=nope");
 
@@ -152,7 +160,7 @@ public sealed class TokenAuthenticationTests(AnvilServer server) : E2ETest(serve
     public async Task TokenReview_ReportsTheUserOfAToken()
     {
         var ns = await NamespaceAsync("tok-review");
-        (await K("create", "serviceaccount", "default", "-n", ns)).Succeeded();
+        await DefaultServiceAccountAsync(ns);
         var token = await TokenAsync(ns);
         var review = $"apiVersion: authentication.k8s.io/v1\nkind: TokenReview\nspec:\n  token: {token}\n";
 

@@ -32,7 +32,7 @@ public sealed class NodeAgentTests : IAsyncLifetime
         l.Start();
         var port = ((IPEndPoint)l.LocalEndpoint).Port;
         l.Stop();
-        _host = new ApiServerHost(new ApiServerOptions { DataDir = Path.Combine(_rt.Dir, "server"), Port = port, Bind = "127.0.0.1" });
+        _host = new ApiServerHost(new ApiServerOptions { DataDir = Path.Combine(_rt.Dir, "server"), Port = port, Bind = "127.0.0.1", DisabledAdmissionPlugins = new HashSet<string> { "ServiceAccount" } });
         await _host.StartAsync(CancellationToken.None);
         var (ac, ak) = _host.Pki.IssueClientCertificate("test-admin", ["system:masters"], TimeSpan.FromDays(1));
         _admin = KubeClient.FromPem(new Uri(_host.ServerUrl), _host.Pki.CaPem, ac, ak);
@@ -181,6 +181,8 @@ public sealed class NodeAgentTests : IAsyncLifetime
             try { await _admin.GetAsync(NodeAgent.Pods, "default", "runs"); return null; }
             catch (ApiException e) when (e.IsNotFound) { return new object(); }
         }, () => Task.FromResult(""));
-        Assert.DoesNotContain(await _rt.Runtime.ListContainersAsync(ObjectMeta.Uid(pod), CancellationToken.None), _ => true);
+        // The worker deletes the object first, then removes the containers and the pod's volume directory.
+        await EventuallyAsync("containers removed", async () =>
+            (await _rt.Runtime.ListContainersAsync(ObjectMeta.Uid(pod), CancellationToken.None)).Count == 0 ? new object() : null, () => Task.FromResult(""));
     }
 }

@@ -34,7 +34,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     {
         for (var attempt = 1; ; attempt++)
         {
-            _server = new ApiServerHost(new ApiServerOptions { DataDir = _dir, Port = FreePort(), Bind = "127.0.0.1" });
+            _server = new ApiServerHost(new ApiServerOptions { DataDir = _dir, Port = FreePort(), Bind = "127.0.0.1", DisabledAdmissionPlugins = new HashSet<string> { "ServiceAccount" } });
             try
             {
                 await _server.StartAsync(CancellationToken.None);

@@ -42,7 +42,7 @@ internal static class RbacBenchmark
         var dir = Directory.CreateTempSubdirectory("anvil-bench-rbac-").FullName;
         try
         {
-            await using var server = new ApiServerHost(new ApiServerOptions { DataDir = dir, Port = FreePort(), Bind = "127.0.0.1" });
+            await using var server = new ApiServerHost(new ApiServerOptions { DataDir = dir, Port = FreePort(), Bind = "127.0.0.1", DisabledAdmissionPlugins = new HashSet<string> { "ServiceAccount" } });
             await server.StartAsync(overall.Token);
             var url = new Uri(server.ServerUrl);
             var (acert, akey) = server.Pki.IssueClientCertificate("admin", ["system:masters"], TimeSpan.FromDays(1));

@@ -45,7 +45,7 @@ internal static class SchedulerBenchmark
         var dir = Directory.CreateTempSubdirectory("anvil-bench-scheduler-").FullName;
         try
         {
-            await using var server = new ApiServerHost(new ApiServerOptions { DataDir = dir, Port = FreePort(), Bind = "127.0.0.1" });
+            await using var server = new ApiServerHost(new ApiServerOptions { DataDir = dir, Port = FreePort(), Bind = "127.0.0.1", DisabledAdmissionPlugins = new HashSet<string> { "ServiceAccount" } });
             await server.StartAsync(overall.Token);
             var (cert, key) = server.Pki.IssueClientCertificate("admin", ["system:masters"], TimeSpan.FromDays(1));
             using var admin = KubeClient.FromPem(new Uri(server.ServerUrl), server.Pki.CaPem, cert, key, "anvil-bench");

@@ -121,6 +121,10 @@ public static class BootstrapPolicy
             R(["get", "list", "watch", "patch", "update"], ["batch"], "cronjobs", "jobs"),
             Events,
         ]),
+        // kube-controller-manager's service account controllers write as their own service accounts (their
+        // informers read under the controller manager's identity, as upstream's shared informers do).
+        new("system:controller:root-ca-cert-publisher", [R(["create", "update"], Core, "configmaps"), Events]),
+        new("system:controller:service-account-controller", [R(["create"], Core, "serviceaccounts"), Events]),
         // kube-controller-manager's certificate controller: the in-process signer writes as this service account.
         new("system:controller:certificate-controller",
         [
@@ -223,7 +227,9 @@ public static class BootstrapPolicy
         new("system:controller:node-controller", "system:controller:node-controller", [new("ServiceAccount", "node-controller", "kube-system")]),
         new("system:volume-scheduler", "system:volume-scheduler", [U("system:kube-scheduler")]),
         new("system:service-account-issuer-discovery", "system:service-account-issuer-discovery", [G("system:serviceaccounts")]),
-        // Anvil has no Node authorizer yet, so the system:nodes group keeps the binding upstream emptied in 1.8.
-        new("system:node", "system:node", [G("system:nodes")]),
+        new("system:controller:root-ca-cert-publisher", "system:controller:root-ca-cert-publisher", [new("ServiceAccount", "root-ca-cert-publisher", "kube-system")]),
+        new("system:controller:service-account-controller", "system:controller:service-account-controller", [new("ServiceAccount", "service-account-controller", "kube-system")]),
+        // Nodes are authorized by the Node authorizer (NodeAuthorizer); the binding stays without subjects as upstream's.
+        new("system:node", "system:node", []),
     ];
 }

@@ -41,6 +41,7 @@ public sealed class NodeAgent
         KubeletPort = options.KubeletPort;
         Events = new EventRecorder(client, "kubelet", log);
         Prober = new Prober(Runtime);
+        Volumes = new Volumes.PodVolumeManager(options.DataDir, new Volumes.ApiPodObjectSource(client));
     }
 
     /// <summary>The port the kubelet server listens on (set once it has started, before <see cref="RunAsync"/>).</summary>
@@ -56,6 +57,9 @@ public sealed class NodeAgent
         }
         return new CniNetwork(options.DataDir, options.Network);
     }
+
+    /// <summary>Pod volumes under &lt;data-dir&gt;/pods (Volumes/).</summary>
+    public Volumes.PodVolumeManager Volumes { get; }
 
     public KubeClient Client { get; }
     public IRuntimeService Runtime { get; }
@@ -122,6 +126,12 @@ public sealed class NodeAgent
         }
         foreach (var uid in await Runtime.ListPodSandboxesAsync(ct).ConfigureAwait(false))
             if (!uids.Contains(uid)) await Runtime.StopPodSandboxAsync(uid, ct).ConfigureAwait(false);
+        foreach (var uid in Volumes.PodUidsOnDisk())
+        {
+            if (uids.Contains(uid)) continue;
+            try { Volumes.TearDown(uid); }
+            catch (IOException e) { _log.LogWarning("removing volumes failed uid={Uid} error={Error}", uid, e.Message); }
+        }
     }
 
     /// <summary>

@@ -31,12 +31,16 @@ internal sealed class PodWorker
     private readonly Dictionary<string, (string Reason, string Message)> _waiting = [];
     private readonly PodProbes _probes;
 
+    private readonly Volumes.PodVolumeHooks _volumeHooks;
+    private Volumes.PodVolumes? _volumes;
+
     public PodWorker(NodeAgent agent, string uid, ILogger log)
     {
         _agent = agent;
         _uid = uid;
         _log = log;
         _probes = new PodProbes(agent.Prober, agent.Events, log);
+        _volumeHooks = new Volumes.PodVolumeHooks(agent, log);
     }
 
     /// <summary>Hands the worker a newer pod (null: the object is gone from the API).</summary>
@@ -145,6 +149,15 @@ internal sealed class PodWorker
             _podIP = hostNetwork ? _agent.HostIP : await _agent.Runtime.PodSandboxIPAsync(_uid, ct).ConfigureAwait(false) ?? _agent.HostIP;
             _sandbox = true;
         }
+        // Volumes before any container; while one fails, containers wait in ContainerCreating (FailedMount).
+        _volumes = await _volumeHooks.SetUpAsync(pod, ct).ConfigureAwait(false);
+        if (!_volumes.Ready)
+        {
+            foreach (var c in Containers(pod, "initContainers").Concat(Containers(pod, "containers")))
+                if (!all.Any(x => x.Name == Str(c["name"]) && x.State is ContainerState.Running)) _waiting[Str(c["name"])] = ("ContainerCreating", "");
+            await WriteStatusAsync(pod, all, restartPolicy, false, ct).ConfigureAwait(false);
+            return;
+        }
 
         // Init containers, one at a time in order.
         var initDone = true;
@@ -213,10 +226,14 @@ internal sealed class PodWorker
         }
         try
         {
-            var config = ContainerConfigs.From(pod, spec, rootfs, attempt);
+            var config = await _volumeHooks.ConfigAsync(pod, spec, rootfs, attempt, _volumes!, ct).ConfigureAwait(false);
             var id = await _agent.Runtime.CreateContainerAsync(config, ct).ConfigureAwait(false);
             await _agent.Runtime.StartContainerAsync(id, ct).ConfigureAwait(false);
             _waiting.Remove(name);
+        }
+        catch (Env.ContainerConfigException e)
+        {
+            _waiting[name] = ("CreateContainerConfigError", e.Message);
         }
         catch (IOException e)
         {
@@ -321,5 +338,6 @@ internal sealed class PodWorker
             await _agent.Runtime.RemoveContainerAsync(c.Id, ct).ConfigureAwait(false);
         // Again now that the containers' cgroups are gone: the pod's own cgroup directories can go too.
         await _agent.Runtime.StopPodSandboxAsync(_uid, ct).ConfigureAwait(false);
+        _agent.Volumes.TearDown(_uid);
     }
 }

@@ -15,4 +15,6 @@ public sealed record ContainerConfig(
     uint Uid = 0,
     uint Gid = 0,
     string Hostname = "",
-    ContainerResources? Resources = null);
+    ContainerResources? Resources = null,
+    IReadOnlyList<ContainerMount>? Mounts = null,
+    IReadOnlyList<uint>? AdditionalGids = null);

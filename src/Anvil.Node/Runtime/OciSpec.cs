@@ -57,6 +57,11 @@ internal static class OciSpec
             new JsonObject { ["type"] = "uts" },
             new JsonObject { ["type"] = "mount" });
         if (podNet) namespaces.Add(new JsonObject { ["type"] = "network", ["path"] = sandbox!.NetnsPath });
+        // Pod volumes (Volumes/MountBuilder), after the defaults so a volume may cover them.
+        foreach (var m in c.Mounts ?? [])
+            mounts.Add(m.ReadOnly ? Mount(m.Destination, "bind", m.Source, "rbind", "rprivate", "ro") : Mount(m.Destination, "bind", m.Source, "rbind", "rprivate"));
+        var user = new JsonObject { ["uid"] = c.Uid, ["gid"] = c.Gid };
+        if (c.AdditionalGids is { Count: > 0 } gids) user["additionalGids"] = new JsonArray(gids.Select(g => (JsonNode?)JsonValue.Create(g)).ToArray());
 
         return new JsonObject
         {
@@ -64,7 +69,7 @@ internal static class OciSpec
             ["process"] = new JsonObject
             {
                 ["terminal"] = false,
-                ["user"] = new JsonObject { ["uid"] = c.Uid, ["gid"] = c.Gid },
+                ["user"] = user,
                 ["args"] = new JsonArray(c.Args.Select(a => (JsonNode?)JsonValue.Create(a)).ToArray()),
                 ["env"] = env,
                 ["cwd"] = string.IsNullOrEmpty(c.WorkingDir) ? "/" : c.WorkingDir,

@@ -49,7 +49,8 @@ public sealed class RbacBootstrapTests
     [InlineData("system:public-info-viewer", "system:public-info-viewer", "Group", "system:unauthenticated")]
     [InlineData("system:kube-controller-manager", "system:kube-controller-manager", "User", "system:kube-controller-manager")]
     [InlineData("system:kube-scheduler", "system:kube-scheduler", "User", "system:kube-scheduler")]
-    [InlineData("system:node", "system:node", "Group", "system:nodes")]
+    [InlineData("system:controller:service-account-controller", "system:controller:service-account-controller", "ServiceAccount", "service-account-controller")]
+    [InlineData("system:controller:root-ca-cert-publisher", "system:controller:root-ca-cert-publisher", "ServiceAccount", "root-ca-cert-publisher")]
     public async Task ClusterRoleBindings_ArePresent(string name, string role, string kind, string subject)
     {
         await using var f = await RbacFixture.CreateAsync(bootstrap: true);
@@ -59,6 +60,16 @@ public sealed class RbacBootstrapTests
         Assert.Equal(role, (string?)b["roleRef"]!["name"]);
         Assert.Contains(b["subjects"]!.AsArray(), s => (string?)s!["kind"] == kind && (string?)s["name"] == subject);
         Assert.Equal("true", (string?)b["metadata"]!["annotations"]!["rbac.authorization.kubernetes.io/autoupdate"]);
+    }
+
+    [Fact]
+    public async Task SystemNodeBinding_HasNoSubjects_TheNodeAuthorizerDecides()
+    {
+        await using var f = await RbacFixture.CreateAsync(bootstrap: true);
+
+        var b = await f.Store.GetAsync(f.Def("clusterrolebindings"), "", "system:node", default);
+
+        Assert.True(b["subjects"] is null || b["subjects"]!.AsArray().Count == 0);
     }
 
     [Fact]

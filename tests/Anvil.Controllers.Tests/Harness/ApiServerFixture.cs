@@ -22,7 +22,7 @@ public sealed class ApiServerFixture : IAsyncLifetime
     {
         for (var attempt = 1; ; attempt++)
         {
-            var host = new ApiServerHost(new ApiServerOptions { DataDir = _dataDir, Port = FreePort(), Bind = "127.0.0.1" });
+            var host = new ApiServerHost(new ApiServerOptions { DataDir = _dataDir, Port = FreePort(), Bind = "127.0.0.1", DisabledAdmissionPlugins = new HashSet<string> { "ServiceAccount" } });
             try
             {
                 await host.StartAsync(CancellationToken.None);

@@ -1,0 +1,75 @@
+using System.Text.Json.Nodes;
+using Anvil.Client;
+using Anvil.Machinery.Meta;
+using Anvil.Node.Env;
+using Anvil.Node.Pods;
+using Anvil.Node.Runtime;
+using Microsoft.Extensions.Logging;
+
+namespace Anvil.Node.Volumes;
+
+/// <summary>
+/// What the pod worker calls around starting containers: volumes first (a failed one leaves every container in
+/// ContainerCreating and posts a FailedMount event, as the kubelet does), then per container the environment and
+/// mounts (a missing reference is a CreateContainerConfigError).
+/// </summary>
+internal sealed class PodVolumeHooks(NodeAgent agent, ILogger log)
+{
+    private static readonly ResourceRef Events = new("", "v1", "events", true);
+    private string _lastFailure = "";
+
+    public static IReadOnlyList<string> PodIPs(JsonObject pod, string hostIP)
+    {
+        var ips = (pod["status"]?["podIPs"] as JsonArray ?? []).Select(i => (string?)i?["ip"] ?? "").Where(i => i.Length > 0).ToList();
+        if (ips.Count == 0 && (string?)pod["status"]?["podIP"] is { Length: > 0 } ip) ips.Add(ip);
+        return ips.Count > 0 ? ips : [hostIP];
+    }
+
+    /// <summary>Sets up or refreshes the pod's volumes; reports a new failure as a FailedMount event.</summary>
+    public async Task<PodVolumes> SetUpAsync(JsonObject pod, CancellationToken ct)
+    {
+        var volumes = await agent.Volumes.SetUpAsync(pod, agent.HostIP, PodIPs(pod, agent.HostIP), ct).ConfigureAwait(false);
+        var failure = string.Join("\n", volumes.Errors);
+        if (failure.Length > 0 && failure != _lastFailure)
+        {
+            foreach (var message in volumes.Errors) await EventAsync(pod, "FailedMount", message, ct).ConfigureAwait(false);
+        }
+        _lastFailure = failure;
+        return volumes;
+    }
+
+    /// <summary>The container's runtime config with env and mounts resolved; throws ContainerConfigException.</summary>
+    public async Task<ContainerConfig> ConfigAsync(JsonObject pod, JsonObject spec, string rootfs, int attempt, PodVolumes volumes, CancellationToken ct)
+    {
+        var env = await EnvResolver.ResolveAsync(pod, spec, agent.Volumes.Source, agent.HostIP, PodIPs(pod, agent.HostIP), agent.Volumes.Node, ct).ConfigureAwait(false);
+        var mounts = MountBuilder.For(spec, volumes, env.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal));
+        return ContainerConfigs.From(pod, spec, rootfs, attempt, env, mounts);
+    }
+
+    private async Task EventAsync(JsonObject pod, string reason, string message, CancellationToken ct)
+    {
+        var now = ObjectMeta.FormatTime(DateTimeOffset.UtcNow);
+        var ev = new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Event",
+            ["metadata"] = new JsonObject { ["generateName"] = ObjectMeta.Name(pod) + "." },
+            ["involvedObject"] = new JsonObject
+            {
+                ["kind"] = "Pod", ["namespace"] = ObjectMeta.Namespace(pod), ["name"] = ObjectMeta.Name(pod),
+                ["uid"] = ObjectMeta.Uid(pod), ["apiVersion"] = "v1", ["resourceVersion"] = ObjectMeta.ResourceVersion(pod),
+            },
+            ["reason"] = reason,
+            ["message"] = message,
+            ["source"] = new JsonObject { ["component"] = "kubelet", ["host"] = agent.NodeName },
+            ["firstTimestamp"] = now,
+            ["lastTimestamp"] = now,
+            ["count"] = 1,
+            ["type"] = "Warning",
+            ["reportingComponent"] = "kubelet",
+            ["reportingInstance"] = agent.NodeName,
+        };
+        try { await agent.Client.CreateAsync(Events, ObjectMeta.Namespace(pod), ev, ct).ConfigureAwait(false); }
+        catch (Exception e) when (e is ApiException or HttpRequestException) { log.LogWarning("event failed pod={Pod} error={Error}", ObjectMeta.Name(pod), e.Message); }
+    }
+}
