@@ -56,6 +56,11 @@ public sealed partial class ApiHandler
             await HandleVirtualCreateAsync(ctx, virtualCreate, def, ns, info, user, ct).ConfigureAwait(false);
             return;
         }
+        if (VirtualReads.Find(def.Group, def.Resource) is { } virtualRead)
+        {
+            await HandleVirtualReadAsync(ctx, virtualRead, def, ns, info, ct).ConfigureAwait(false);
+            return;
+        }
         switch (info.Verb)
         {
             case "get":
