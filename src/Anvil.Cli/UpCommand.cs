@@ -125,7 +125,9 @@ internal static class UpCommand
                 nodeClient = KubeClient.FromPem(new Uri(server.ServerUrl), server.Pki.CaPem, nodeCert, nodeKey, "kubelet/" + NodeAgent.KubeletVersion);
                 var agent = new NodeAgent(nodeClient, new NodeAgentOptions { DataDir = dataDir, NodeName = nodeName }, logs.CreateLogger("node"));
                 server.Handler.NodeLogs[nodeName] = new NodeAgentLogs(agent);
-                node = agent.RunAsync(stop.Token);
+                var stats = new Anvil.Node.Stats.StatsCollector(agent.Runtime, log: logs.CreateLogger("stats"));
+                server.Handler.NodeStats[nodeName] = new NodeAgentStats(stats);
+                node = Task.WhenAll(agent.RunAsync(stop.Token), stats.RunAsync(stop.Token));
             }
         }
 
