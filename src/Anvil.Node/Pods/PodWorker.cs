@@ -108,7 +108,7 @@ internal sealed class PodWorker
             var name = Str(c["name"]);
             var mine = all.Where(x => x.Name == name).OrderByDescending(x => x.Attempt).ToList();
             var (reason, message) = _waiting.TryGetValue(name, out var w) ? w : ("", "");
-            views.Add(new ContainerView(name, Str(c["image"]), mine.FirstOrDefault(), mine.Skip(1).FirstOrDefault(), reason, message));
+            views.Add(new ContainerView(name, Str(c["image"]), mine.FirstOrDefault(), mine.Skip(1).FirstOrDefault(), reason, message, _agent.Images.IdOf(Str(c["image"]))));
         }
         return views;
     }
@@ -181,15 +181,15 @@ internal sealed class PodWorker
                 return;
             }
         }
-        var rootfs = await _agent.Images.EnsureAsync(image, ct).ConfigureAwait(false);
-        if (rootfs == null)
+        var stored = await _agent.Images.ResolveAsync(image, ct).ConfigureAwait(false);
+        if (stored == null)
         {
             _waiting[name] = ("ErrImageNeverPull", $"Container image \"{image}\" is not present with pull policy of Never");
             return;
         }
         try
         {
-            var config = ContainerConfigs.From(pod, spec, rootfs, attempt);
+            var config = ContainerConfigs.From(pod, spec, stored.Rootfs, attempt, stored.Config);
             var id = await _agent.Runtime.CreateContainerAsync(config, ct).ConfigureAwait(false);
             await _agent.Runtime.StartContainerAsync(id, ct).ConfigureAwait(false);
             _waiting.Remove(name);
