@@ -13,6 +13,7 @@ public static class Program
         {
             "up" => await UpCommand.RunAsync(args[1..]).ConfigureAwait(false),
             "admin" => await AdminCommand.RunAsync(args[1..]).ConfigureAwait(false),
+            "images" => await ImagesCommand.RunAsync(args[1..]).ConfigureAwait(false),
             _ => Fail($"unknown command \"{args[0]}\"\n{Usage}"),
         };
     }
@@ -43,5 +44,13 @@ public static class Program
           admin rotate-encryption-key [--data-dir DIR] [--encryption-provider-config FILE]
                   add a new aescbc key first and re-encrypt every secret with it (old keys stay readable);
                   a running server is told with SIGHUP and re-encrypts itself
+          images list|import|build|remove [--data-dir DIR]
+                  the node's local image store (registry anvil.local; pods use anvil.local/NAME:TAG or NAME:TAG)
+                  list                          NAME TAG IMAGE ID SIZE CREATED
+                  import NAME[:TAG] PATH        a rootfs directory, a rootfs tarball or an OCI image layout (dir or tar)
+                  build -f RECIPE.yaml [--mirror URL]
+                                                Debian minbase image with mmdebstrap (name, tag, packages, env,
+                                                entrypoint, cmd, workingDir, user); mirror from /etc/apt/sources.list*
+                  remove NAME[:TAG]...          files of images still used by containers stay until unused
         """;
 }

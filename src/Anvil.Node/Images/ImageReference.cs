@@ -21,7 +21,7 @@ public sealed partial record ImageReference(string Registry, string Repository, 
     [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")]
     private static partial Regex TagPattern();
 
-    [GeneratedRegex("^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-fA-F0-9]{32,}$")]
+    [GeneratedRegex("^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-fA-F0-9]+$")]
     private static partial Regex DigestPattern();
 
     /// <summary>The name in the local store (<c>busybox</c>, <c>toolforge/python</c>), or null for other registries.</summary>
