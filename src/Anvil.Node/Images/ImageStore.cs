@@ -91,8 +91,19 @@ public sealed class ImageStore
     /// <summary>The rootfs of the image a reference names (see <see cref="ResolveAsync"/>).</summary>
     public async Task<string?> EnsureAsync(string reference, CancellationToken ct) => (await ResolveAsync(reference, ct).ConfigureAwait(false))?.Rootfs;
 
-    /// <summary>The imageID of the image a reference last resolved to here ("" when it has not been resolved).</summary>
-    public string IdOf(string reference) => _ids.GetValueOrDefault(reference, "");
+    /// <summary>
+    /// The imageID of the image a reference resolved to (looked up without building when this process has not
+    /// resolved it, e.g. for containers adopted after a restart); "" when the store has no such image.
+    /// </summary>
+    public string IdOf(string reference)
+    {
+        if (_ids.TryGetValue(reference, out var id)) return id;
+        if (!ImageReference.TryParse(reference, out var r, out _) || r!.LocalName is not { } name) return "";
+        var image = Find(name, r.Tag) ?? (name == "busybox" ? Find("busybox", "latest") : null);
+        if (image == null) return "";
+        _ids[reference] = image.ImageId;
+        return image.ImageId;
+    }
 
     private async Task<StoredImage?> EnsureBusyboxAsync(CancellationToken ct)
     {
