@@ -108,6 +108,16 @@ public sealed class TopTests(AnvilNodeServer server) : E2ETest(server), IClassFi
             return (r.ExitCode == 0 && Cells(r.StdoutLines.FirstOrDefault() ?? "").FirstOrDefault() == "burner", r.Stdout + r.Stderr);
         });
 
+        // Read-only: no writes, no watch.
+        Assert.Equal("Error from server (MethodNotAllowed): the server does not allow this method on the requested resource",
+            (await K("delete", "pods.metrics.k8s.io", "burner", "-n", ns)).Failed().StderrLines.Last());
+        Assert.Equal("Error from server (MethodNotAllowed): watch is not supported on resources of kind \"pods.metrics.k8s.io\"",
+            (await K("get", "pods.metrics.k8s.io", "-n", ns, "--watch-only", "--request-timeout=10s")).Failed().StderrLines.Last());
+        // kubectl get renders metrics-server's Table.
+        var table = (await K("get", "pods.metrics.k8s.io", "-n", ns)).Succeeded().StdoutLines;
+        Assert.Equal(new[] { "NAME", "CPU", "MEMORY", "WINDOW" }, Cells(table[0]));
+        Assert.Equal("burner", Cells(table[1])[0]);
+
         (await K("delete", "pod", "burner", "-n", ns)).Succeeded();
     }
 

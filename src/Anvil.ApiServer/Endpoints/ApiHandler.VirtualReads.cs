@@ -18,8 +18,10 @@ public sealed partial class ApiHandler
     /// <summary>get and list of a computed resource: the object or a list (or Table) of them; other verbs are 405.</summary>
     private async Task HandleVirtualReadAsync(HttpContext ctx, IVirtualReadHandler handler, ResourceDefinition def, string ns, RequestInfo info, CancellationToken ct)
     {
-        if (info.Subresource.Length > 0) throw StatusError.MethodNotSupported(def.GroupResource, $"{ctx.Request.Method} {info.Subresource}");
-        if (info.Verb is not ("get" or "list")) throw StatusError.MethodNotSupported(def.GroupResource, info.Verb);
+        // As for a storage without watch (ListResource's answer) and routes that are not installed at all.
+        if (info.Verb == "watch" && info.Subresource.Length == 0) throw StatusError.MethodNotSupported(def.GroupResource, "watch");
+        if (info.Verb is not ("get" or "list") || info.Subresource.Length > 0)
+            throw new StatusError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
         var format = Output(ctx);
         var predicate = info.Verb == "list" ? BuildPredicate(ctx, def) : null;
         var request = new VirtualReadRequest(def, ns, info.Name, predicate);
