@@ -73,6 +73,7 @@ public sealed class ApiServerHost : IAsyncDisposable
             Anvil.Machinery.Tables.TablePrinters.For,
             Anvil.Machinery.Selectors.FieldSelectorFields.For,
             Schemas));
+        Catalog.AddRange(Metrics.MetricsApi.Definitions());
         var time = TimeProvider.System;
         var rbac = new RbacAuthorizer();
         Resources = new ResourceStore(_store, new AdmissionChain([
@@ -135,6 +136,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         handler.VirtualCreates.Add("authentication.k8s.io", "tokenreviews", new TokenReviewHandler(bearerTokens, tokenIssuer.ApiAudiences));
         handler.VirtualCreates.Add("authentication.k8s.io", "selfsubjectreviews", new SelfSubjectReviewHandler(time));
         new AccessReviews(() => Authorizer, rbac).Register(handler);
+        new Metrics.MetricsApi(Catalog, Resources, handler.NodeStats, time).Register(handler);
         var serverAddress = $"{_options.Bind}:{_options.Port}";
         var (kubeletCert, kubeletKey) = Pki.IssueClientCertificate(Kubelet.KubeletClient.ClientName, [], TimeSpan.FromDays(365));
         handler.Kubelet = new Kubelet.KubeletClient(ClusterPki.WithKey(kubeletCert, kubeletKey), Pki.Ca);

@@ -14,6 +14,7 @@ public static class Program
             "up" => await UpCommand.RunAsync(args[1..]).ConfigureAwait(false),
             "admin" => await AdminCommand.RunAsync(args[1..]).ConfigureAwait(false),
             "become" => await BecomeCommand.RunAsync(args[1..]).ConfigureAwait(false),
+            "images" => await ImagesCommand.RunAsync(args[1..]).ConfigureAwait(false),
             _ => Fail($"unknown command \"{args[0]}\"\n{Usage}"),
         };
     }
@@ -61,5 +62,13 @@ public static class Program
                   (admin commands take --kubeconfig FILE, else $KUBECONFIG, else <data-dir>/admin.kubeconfig)
           become TOOL [COMMAND...]
                   run $SHELL or COMMAND as the tool with its HOME and KUBECONFIG (root, or a maintainer through sudo)
+          images list|import|build|remove [--data-dir DIR]
+                  the node's local image store (registry anvil.local; pods use anvil.local/NAME:TAG or NAME:TAG)
+                  list                          NAME TAG IMAGE ID SIZE CREATED
+                  import NAME[:TAG] PATH        a rootfs directory, a rootfs tarball or an OCI image layout (dir or tar)
+                  build -f RECIPE.yaml [--mirror URL]
+                                                Debian minbase image with mmdebstrap (name, tag, packages, env,
+                                                entrypoint, cmd, workingDir, user); mirror from /etc/apt/sources.list*
+                  remove NAME[:TAG]...          files of images still used by containers stay until unused
         """;
 }

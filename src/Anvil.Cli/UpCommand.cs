@@ -203,7 +203,9 @@ internal static class UpCommand
                     return Program.Fail($"cannot listen on {agent.HostIP}:{kubeletPort} (--kubelet-port): {e.Message}");
                 }
                 agent.KubeletPort = kubelet.Port;
-                node = agent.RunAsync(stop.Token);
+                var stats = new Anvil.Node.Stats.StatsCollector(agent.Runtime, log: logs.CreateLogger("stats"));
+                server.Handler.NodeStats[nodeName] = new NodeAgentStats(stats);
+                node = Task.WhenAll(agent.RunAsync(stop.Token), stats.RunAsync(stop.Token));
                 // kube-proxy beside the agent, as system:kube-proxy (bound to system:node-proxier), when pods have their own network.
                 if ((CniNetwork.Unavailable(network.CniBinDir) ?? ServiceProxy.Unavailable()) is { } noProxy)
                 {

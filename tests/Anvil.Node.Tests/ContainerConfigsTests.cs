@@ -22,7 +22,7 @@ public sealed class ContainerConfigsTests
     [InlineData("docker.io/library/busybox:1.36", "busybox")]
     [InlineData("docker.io/busybox", "busybox")]
     [InlineData("busybox@sha256:abc", "busybox")]
-    [InlineData("nginx", null)]
+    [InlineData("nginx", "nginx")]
     [InlineData("registry.example/busybox", null)]
     public void ImageReferences(string reference, string? local) => Assert.Equal(local, ImageStore.LocalName(reference));
 

@@ -64,6 +64,13 @@ public static class BootstrapPolicy
             R(Read, ["policy"], "poddisruptionbudgets", "poddisruptionbudgets/status"),
             R(Read, ["networking.k8s.io"], "ingresses", "ingresses/status", "networkpolicies"),
         ], AggregateTo("view")),
+        // Installed with metrics-server in a real cluster; metrics.k8s.io is built in here, so is its reader role.
+        new("system:aggregated-metrics-reader", [R(Read, ["metrics.k8s.io"], "nodes", "pods")], new Dictionary<string, string>
+        {
+            ["rbac.authorization.k8s.io/aggregate-to-admin"] = "true",
+            ["rbac.authorization.k8s.io/aggregate-to-edit"] = "true",
+            ["rbac.authorization.k8s.io/aggregate-to-view"] = "true",
+        }),
         new("system:auth-delegator",
         [
             R(["create"], ["authentication.k8s.io"], "tokenreviews"),

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Anvil.Node.Images;
 using Anvil.Node.Runtime;
 
 namespace Anvil.Node.Pods;
@@ -20,7 +19,7 @@ internal static class PodStatusBuilder
         {
             ["name"] = v.Name,
             ["image"] = v.Image,
-            ["imageID"] = ImageStore.LocalName(v.Image) is { } local ? ImageStore.ImageId(local) : "",
+            ["imageID"] = v.ImageId,
         };
         var latest = v.Latest;
         var restarts = latest?.Attempt ?? 0;

@@ -129,7 +129,8 @@ internal sealed class PodWorker
             var mine = all.Where(x => x.Name == name).OrderByDescending(x => x.Attempt).ToList();
             var (reason, message) = _waiting.TryGetValue(name, out var w) ? w : ("", "");
             var (started, ready) = field == "containers" ? _probes.Status(name, mine.FirstOrDefault()) : (true, true);
-            views.Add(new ContainerView(name, Str(c["image"]), mine.FirstOrDefault(), mine.Skip(1).FirstOrDefault(), reason, message, started, ready));
+            views.Add(new ContainerView(name, Str(c["image"]), mine.FirstOrDefault(), mine.Skip(1).FirstOrDefault(), reason, message, started, ready,
+                _agent.Images.IdOf(Str(c["image"]))));
         }
         return views;
     }
@@ -218,15 +219,15 @@ internal sealed class PodWorker
                 return;
             }
         }
-        var rootfs = await _agent.Images.EnsureAsync(image, ct).ConfigureAwait(false);
-        if (rootfs == null)
+        var stored = await _agent.Images.ResolveAsync(image, ct).ConfigureAwait(false);
+        if (stored == null)
         {
             _waiting[name] = ("ErrImageNeverPull", $"Container image \"{image}\" is not present with pull policy of Never");
             return;
         }
         try
         {
-            var config = await _volumeHooks.ConfigAsync(pod, spec, rootfs, attempt, _volumes!, ct).ConfigureAwait(false);
+            var config = await _volumeHooks.ConfigAsync(pod, spec, stored.Rootfs, attempt, stored.Config, _volumes!, ct).ConfigureAwait(false);
             var id = await _agent.Runtime.CreateContainerAsync(config, ct).ConfigureAwait(false);
             await _agent.Runtime.StartContainerAsync(id, ct).ConfigureAwait(false);
             _waiting.Remove(name);

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Anvil.Client;
 using Anvil.Machinery.Meta;
 using Anvil.Node.Env;
+using Anvil.Node.Images;
 using Anvil.Node.Pods;
 using Anvil.Node.Runtime;
 using Microsoft.Extensions.Logging;
@@ -39,11 +40,11 @@ internal sealed class PodVolumeHooks(NodeAgent agent, ILogger log)
     }
 
     /// <summary>The container's runtime config with env and mounts resolved; throws ContainerConfigException.</summary>
-    public async Task<ContainerConfig> ConfigAsync(JsonObject pod, JsonObject spec, string rootfs, int attempt, PodVolumes volumes, CancellationToken ct)
+    public async Task<ContainerConfig> ConfigAsync(JsonObject pod, JsonObject spec, string rootfs, int attempt, ImageConfig? image, PodVolumes volumes, CancellationToken ct)
     {
         var env = await EnvResolver.ResolveAsync(pod, spec, agent.Volumes.Source, agent.HostIP, PodIPs(pod, agent.HostIP), agent.Volumes.Node, ct).ConfigureAwait(false);
         var mounts = MountBuilder.For(spec, volumes, env.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal));
-        return ContainerConfigs.From(pod, spec, rootfs, attempt, env, mounts);
+        return ContainerConfigs.From(pod, spec, rootfs, attempt, image, env, mounts);
     }
 
     private async Task EventAsync(JsonObject pod, string reason, string message, CancellationToken ct)
