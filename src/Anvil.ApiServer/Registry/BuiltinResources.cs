@@ -49,6 +49,8 @@ public static class BuiltinResources
         new("coordination.k8s.io", "v1", "leases", "Lease", true),
         new("events.k8s.io", "v1", "events", "Event", true, ["ev"]),
         new("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", true, ["pdb"], null, Status),
+        new("admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations", "MutatingWebhookConfiguration", false, null, ["api-extensions"]),
+        new("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", "ValidatingWebhookConfiguration", false, null, ["api-extensions"]),
         new("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false, ["crd", "crds"], ["api-extensions"], Status),
     ];
 

@@ -1,3 +1,4 @@
+using Anvil.ApiServer.Registry.AdmissionRegistration;
 using Anvil.ApiServer.Registry.ApiExtensions;
 using Anvil.ApiServer.Registry.Apps;
 using Anvil.ApiServer.Registry.Batch;
@@ -43,6 +44,8 @@ public static class BuiltinStrategies
         [("rbac.authorization.k8s.io", "ClusterRoleBinding")] = RoleBindingStrategy.ClusterRoleBinding,
         [("coordination.k8s.io", "Lease")] = LeaseStrategy.Instance,
         [("policy", "PodDisruptionBudget")] = PodDisruptionBudgetStrategy.Instance,
+        [("admissionregistration.k8s.io", "MutatingWebhookConfiguration")] = WebhookConfigurationStrategy.Mutating,
+        [("admissionregistration.k8s.io", "ValidatingWebhookConfiguration")] = WebhookConfigurationStrategy.Validating,
         [("apiextensions.k8s.io", "CustomResourceDefinition")] = CustomResourceDefinitionStrategy.Instance,
         [("apps", "Deployment")] = DeploymentStrategy.Instance,
         [("apps", "ReplicaSet")] = ReplicaSetStrategy.Instance,
