@@ -103,7 +103,16 @@ internal static class UpCommand
         using var logs = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).SetMinimumLevel(LogLevel.Warning));
         var (cert, key) = server.Pki.IssueClientCertificate("system:kube-controller-manager", [], TimeSpan.FromDays(365));
         using var controllerClient = KubeClient.FromPem(new Uri(server.ServerUrl), server.Pki.CaPem, cert, key, "kube-controller-manager");
-        var controllers = ControllerManager.RunAsync(controllerClient, logs, stop.Token);
+        var controllerClients = new List<KubeClient>();
+        KubeClient ControllerClient(string serviceAccount)
+        {
+            var (c, k) = server.Pki.IssueClientCertificate($"system:serviceaccount:kube-system:{serviceAccount}",
+                ["system:serviceaccounts", "system:serviceaccounts:kube-system"], TimeSpan.FromDays(365));
+            var client = KubeClient.FromPem(new Uri(server.ServerUrl), server.Pki.CaPem, c, k, "kube-controller-manager/" + serviceAccount);
+            controllerClients.Add(client);
+            return client;
+        }
+        var controllers = ControllerManager.RunAsync(controllerClient, logs, stop.Token, ControllerClient);
         var (schedulerCert, schedulerKey) = server.Pki.IssueClientCertificate("system:kube-scheduler", [], TimeSpan.FromDays(365));
         using var schedulerClient = KubeClient.FromPem(new Uri(server.ServerUrl), server.Pki.CaPem, schedulerCert, schedulerKey, "kube-scheduler");
         var scheduler = new Anvil.Scheduler.Scheduler(schedulerClient, logs.CreateLogger("scheduler")).RunAsync(stop.Token);
@@ -170,6 +179,7 @@ internal static class UpCommand
         {
         }
         nodeClient?.Dispose();
+        foreach (var c in controllerClients) c.Dispose();
         return 0;
     }
 

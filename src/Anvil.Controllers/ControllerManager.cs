@@ -7,6 +7,7 @@ using Anvil.Controllers.Job;
 using Anvil.Controllers.Namespace;
 using Anvil.Controllers.ReplicaSet;
 using Anvil.Controllers.PodGC;
+using Anvil.Controllers.ResourceQuota;
 using Anvil.Controllers.TtlAfterFinished;
 using Microsoft.Extensions.Logging;
 
@@ -15,7 +16,9 @@ namespace Anvil.Controllers;
 /// <summary>Runs the control loops of kube-controller-manager that Anvil has, as clients of the API.</summary>
 public static class ControllerManager
 {
-    public static Task RunAsync(KubeClient client, ILoggerFactory logs, CancellationToken ct)
+    /// <param name="clientFor">A client for a controller's own identity (system:serviceaccount:kube-system:&lt;name&gt;), as
+    /// kube-controller-manager's --use-service-account-credentials; null: every controller uses <paramref name="client"/>.</param>
+    public static Task RunAsync(KubeClient client, ILoggerFactory logs, CancellationToken ct, Func<string, KubeClient>? clientFor = null)
     {
         var namespaces = new NamespaceController(client, logs.CreateLogger("namespace-controller"));
         var gc = new GarbageCollector.GarbageCollector(client, logs.CreateLogger("garbage-collector"));
@@ -27,6 +30,7 @@ public static class ControllerManager
         var podGc = new PodGCController(client, logs.CreateLogger("pod-garbage-collector"));
         var disruption = new Disruption.DisruptionController(client, logs.CreateLogger("disruption-controller"));
         var ttl = new TtlAfterFinishedController(client, logs.CreateLogger("ttl-after-finished-controller"));
+        var quotas = new ResourceQuotaController(clientFor?.Invoke("resourcequota-controller") ?? client, logs.CreateLogger("resourcequota-controller"));
         // Worker counts are kube-controller-manager's defaults (--concurrent-*-syncs).
         return Task.WhenAll(
             namespaces.RunAsync(2, ct),
@@ -38,6 +42,7 @@ public static class ControllerManager
             cronJobs.RunAsync(5, ct),
             podGc.RunAsync(1, ct),
             ttl.RunAsync(5, ct),
-            disruption.RunAsync(2, ct));
+            disruption.RunAsync(2, ct),
+            quotas.RunAsync(5, ct));
     }
 }

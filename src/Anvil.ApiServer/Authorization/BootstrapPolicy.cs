@@ -113,6 +113,13 @@ public static class BootstrapPolicy
             R(["create"], ["authorization.k8s.io"], "subjectaccessreviews"),
             R(["create", "patch", "update"], Core, "events"),
         ]),
+        new("system:controller:resourcequota-controller",
+        [
+            R(["list", "watch"], ["*"], "*"),
+            R(["get"], Core, "resourcequotas"),
+            R(["update"], Core, "resourcequotas/status"),
+            R(["create", "patch", "update"], Core, "events"),
+        ]),
         new("system:kube-scheduler",
         [
             Events,
@@ -193,6 +200,7 @@ public static class BootstrapPolicy
         new("system:kube-dns", "system:kube-dns", [new("ServiceAccount", "kube-dns", "kube-system")]),
         new("system:kube-scheduler", "system:kube-scheduler", [U("system:kube-scheduler")]),
         new("system:controller:certificate-controller", "system:controller:certificate-controller", [new("ServiceAccount", "certificate-controller", "kube-system")]),
+        new("system:controller:resourcequota-controller", "system:controller:resourcequota-controller", [new("ServiceAccount", "resourcequota-controller", "kube-system")]),
         new("system:volume-scheduler", "system:volume-scheduler", [U("system:kube-scheduler")]),
         new("system:service-account-issuer-discovery", "system:service-account-issuer-discovery", [G("system:serviceaccounts")]),
         // Anvil has no Node authorizer yet, so the system:nodes group keeps the binding upstream emptied in 1.8.
