@@ -39,6 +39,9 @@ public sealed class ResourceQuotaAdmission(Func<ResourceStore> store, Func<Resou
         if (quotaDef == null) return;
         // Most namespaces have no quota: look before taking the namespace's lock.
         if ((await ListQuotasAsync(quotaDef, a.Namespace, ct).ConfigureAwait(false)).Count == 0) return;
+        // A create that will fail as AlreadyExists must not be charged (upstream charges it until the next recount).
+        if (a.Operation == AdmissionOperation.Create && a.Name.Length > 0
+            && await store().TryGetAsync(a.Resource, a.Namespace, a.Name, ct).ConfigureAwait(false) != null) return;
 
         var gate = _namespaces.GetOrAdd(a.Namespace, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(ct).ConfigureAwait(false);

@@ -28,6 +28,16 @@ public sealed class ResourceQuotaAdmissionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ACreateOfAnExistingNameIsNotCharged()
+    {
+        await QuotaAsync("q", """{"pods":"2"}""");
+        await _f.CreateAsync("pods", "ns", AdmissionFixture.Pod("p"));
+        var e = await Assert.ThrowsAsync<StatusError>(() => _f.CreateAsync("pods", "ns", AdmissionFixture.Pod("p")));
+        Assert.Equal("AlreadyExists", e.Reason);
+        Assert.Equal("""{"pods":"1"}""", await UsedAsync("q"));
+    }
+
+    [Fact]
     public async Task ConcurrentCreatesNeverOverAdmit()
     {
         await QuotaAsync("q", """{"pods":"4"}""");
