@@ -74,6 +74,15 @@ public sealed class QuotaTests(AnvilServer server) : E2ETest(server), IClassFixt
         Table.AssertTable(await K("get", "quota", "-n", ns), ["NAME", "REQUEST", "LIMIT", "AGE"], ["pods", "pods: 4/4", "limits.cpu: 400m/2", Table.Age]);
         var describe = (await K("describe", "quota", "pods", "-n", ns)).Succeeded().Stdout;
         Assert.Contains("Resource    Used  Hard\n--------    ----  ----\nlimits.cpu  400m  2\npods        4     4\n", describe);
+
+        // The quota controller (as system:serviceaccount:kube-system:resourcequota-controller) gives freed usage back.
+        (await K("delete", "pod", "p1", "-n", ns, "--wait=false")).Succeeded();
+        await EventuallyAsync("usage released", async () =>
+        {
+            var used = (await K("get", "quota", "pods", "-n", ns, "-o", "jsonpath={.status.used.pods}")).Succeeded().Stdout;
+            return (used == "3", used);
+        });
+        await CreateAsync(ns, Pod("p5", "{limits: {cpu: 100m}}"));
     }
 
     [Fact]
