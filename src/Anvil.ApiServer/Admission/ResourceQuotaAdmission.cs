@@ -37,8 +37,9 @@ public sealed class ResourceQuotaAdmission(Func<ResourceStore> store, Func<Resou
         if (operation.Length == 0 || !QuotaEvaluator.Handles(group, resource, operation)) return;
         var quotaDef = catalog().Find("", "v1", "resourcequotas");
         if (quotaDef == null) return;
-        // Most namespaces have no quota: look before taking the namespace's lock.
-        if ((await ListQuotasAsync(quotaDef, a.Namespace, ct).ConfigureAwait(false)).Count == 0) return;
+        // Most requests meet no quota that counts them (events, leases, ...): look before taking the namespace's lock.
+        var quotas = await ListQuotasAsync(quotaDef, a.Namespace, ct).ConfigureAwait(false);
+        if (!quotas.Any(q => (q["spec"]?["hard"] as JsonObject ?? []).Any(h => QuotaEvaluator.Tracks(group, resource, h.Key)))) return;
         // A create that will fail as AlreadyExists must not be charged (upstream charges it until the next recount).
         if (a.Operation == AdmissionOperation.Create && a.Name.Length > 0
             && await store().TryGetAsync(a.Resource, a.Namespace, a.Name, ct).ConfigureAwait(false) != null) return;
