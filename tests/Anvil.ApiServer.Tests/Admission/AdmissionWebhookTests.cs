@@ -74,6 +74,20 @@ public sealed class AdmissionWebhookTests : IAsyncLifetime
         Assert.Equal("yes", (await _f.GetAsync("pods", "ns", "p"))["metadata"]!["labels"]!["patched"]!.GetValue<string>());
     }
 
+    [Theory]
+    [InlineData("IfNeeded", 2)]
+    [InlineData("Never", 1)]
+    public async Task ReinvocationAfterALaterPatch(string policy, int calls)
+    {
+        await ConfigAsync(true, "a-observer", UrlConfig("/allow"), ",\"reinvocationPolicy\":\"" + policy + "\"");
+        await ConfigAsync(true, "b-patcher", UrlConfig("/patch"));
+        await _f.CreateAsync("pods", "ns", AdmissionFixture.Pod("p"));
+        var observed = _hook.Received.Where(r => r.Path == "/allow").ToList();
+        Assert.Equal(calls, observed.Count);
+        // Only the second call sees what the later webhook added.
+        Assert.Equal(calls == 2 ? "yes" : null, observed[^1].Review["request"]!["object"]!["metadata"]!["labels"]?["patched"]?.GetValue<string>());
+    }
+
     [Fact]
     public async Task WarningsReachTheClient()
     {
