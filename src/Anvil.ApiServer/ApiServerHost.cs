@@ -3,6 +3,7 @@ using System.Security.Authentication;
 using System.Text;
 using System.Text.Json.Nodes;
 using Anvil.ApiServer.Admission;
+using Anvil.ApiServer.Admission.Webhooks;
 using Anvil.ApiServer.Audit;
 using Anvil.ApiServer.Authentication;
 using Anvil.ApiServer.Authorization;
@@ -41,6 +42,7 @@ public sealed class ApiServerHost : IAsyncDisposable
     private EncryptingStore? _encrypting;
     private AuditRecorder? _audit;
     private CustomResources.CustomResourceManager? _customResources;
+    private WebhookClient? _webhookClient;
     private readonly CancellationTokenSource _stopping = new();
     private Task _background = Task.CompletedTask;
 
@@ -76,13 +78,20 @@ public sealed class ApiServerHost : IAsyncDisposable
         Catalog.AddRange(Metrics.MetricsApi.Definitions());
         var time = TimeProvider.System;
         var rbac = new RbacAuthorizer();
+        _webhookClient = new WebhookClient(() => Resources, () => Catalog);
+        var webhooks = new WebhookDispatcher(() => Resources, () => Catalog, _webhookClient);
+        // Kubernetes' order; the chain runs every plugin's mutation before any validation.
         Resources = new ResourceStore(_store, new AdmissionChain([
             new NamespaceLifecycle(() => Resources, () => Catalog.Find("", "v1", "namespaces")!),
-            new DefaultTolerationSeconds(),
+            new LimitRanger(() => Resources, () => Catalog),
             .. Enabled(new ServiceAccount(() => Resources, () => Catalog.Find("", "v1", "serviceaccounts")!)),
+            new DefaultTolerationSeconds(),
             new CertificateApproval(() => Authorizer), new CertificateSigning(() => Authorizer), new CertificateSubjectRestriction(),
             new RbacEscalationCheck(rbac, () => Resources, () => Catalog),
             .. _options.PlatformAdmission?.Invoke(this) ?? [],
+            new MutatingAdmissionWebhook(new WebhookConfigurationSource(() => Resources, () => Catalog, "mutatingwebhookconfigurations"), webhooks),
+            new ValidatingAdmissionWebhook(new WebhookConfigurationSource(() => Resources, () => Catalog, "validatingwebhookconfigurations"), webhooks),
+            new ResourceQuotaAdmission(() => Resources, () => Catalog, time),
         ]), time);
         var fieldManagers = new FieldManagers(time);
         Resources.ManagedFields = fieldManagers;
@@ -127,6 +136,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         });
         _app = builder.Build();
         var log = _app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("apiserver");
+        webhooks.Log = log;
         _audit = AuditRecorder.FromOptions(_options, log);
         var audit = _audit;
         var handler = new ApiHandler(Catalog, Resources, Schemas, fieldManagers, time, log);
@@ -396,6 +406,7 @@ public sealed class ApiServerHost : IAsyncDisposable
             await _app.DisposeAsync().ConfigureAwait(false);
         }
         if (_audit != null) await _audit.DisposeAsync().ConfigureAwait(false);
+        _webhookClient?.Dispose();
         if (_store != null) await _store.DisposeAsync().ConfigureAwait(false);
     }
 

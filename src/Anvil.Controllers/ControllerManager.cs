@@ -9,6 +9,7 @@ using Anvil.Controllers.Namespace;
 using Anvil.Controllers.NodeLifecycle;
 using Anvil.Controllers.ReplicaSet;
 using Anvil.Controllers.PodGC;
+using Anvil.Controllers.ResourceQuota;
 using Anvil.Controllers.TtlAfterFinished;
 using Microsoft.Extensions.Logging;
 
@@ -43,6 +44,7 @@ public static class ControllerManager
                 saTasks.Add(new ServiceAccount.TokensController(client, serviceAccounts.TokenSigningKey, serviceAccounts.RootCaPem,
                     logs.CreateLogger("serviceaccount-token-controller")).RunAsync(1, ct));
         }
+        var quotas = new ResourceQuotaController(serviceAccounts?.ClientFor("resourcequota-controller") ?? client, logs.CreateLogger("resourcequota-controller"));
         // Worker counts are kube-controller-manager's defaults (--concurrent-*-syncs).
         return Task.WhenAll(
             Task.WhenAll(saTasks),
@@ -57,6 +59,7 @@ public static class ControllerManager
             podGc.RunAsync(1, ct),
             ttl.RunAsync(5, ct),
             nodeLifecycle.RunAsync(1, ct),
-            disruption.RunAsync(2, ct));
+            disruption.RunAsync(2, ct),
+            quotas.RunAsync(5, ct));
     }
 }

@@ -14,4 +14,8 @@ public sealed record AdmissionAttributes(
     JsonObject? Object,
     JsonObject? OldObject,
     UserInfo User,
-    bool DryRun);
+    bool DryRun)
+{
+    /// <summary>Warnings for the client (the <c>Warning</c> header), e.g. from admission webhooks; shared with the request's write options.</summary>
+    public List<string> Warnings { get; init; } = [];
+}

@@ -150,6 +150,13 @@ public static class BootstrapPolicy
             R(["list", "delete"], Core, "pods"),
             R(["create", "patch", "update"], Core, "events"),
         ]),
+        new("system:controller:resourcequota-controller",
+        [
+            R(["list", "watch"], ["*"], "*"),
+            R(["get"], Core, "resourcequotas"),
+            R(["update"], Core, "resourcequotas/status"),
+            R(["create", "patch", "update"], Core, "events"),
+        ]),
         new("system:kube-scheduler",
         [
             Events,
@@ -232,6 +239,7 @@ public static class BootstrapPolicy
         new("system:kube-scheduler", "system:kube-scheduler", [U("system:kube-scheduler")]),
         new("system:controller:certificate-controller", "system:controller:certificate-controller", [new("ServiceAccount", "certificate-controller", "kube-system")]),
         new("system:controller:node-controller", "system:controller:node-controller", [new("ServiceAccount", "node-controller", "kube-system")]),
+        new("system:controller:resourcequota-controller", "system:controller:resourcequota-controller", [new("ServiceAccount", "resourcequota-controller", "kube-system")]),
         new("system:volume-scheduler", "system:volume-scheduler", [U("system:kube-scheduler")]),
         new("system:service-account-issuer-discovery", "system:service-account-issuer-discovery", [G("system:serviceaccounts")]),
         new("system:controller:root-ca-cert-publisher", "system:controller:root-ca-cert-publisher", [new("ServiceAccount", "root-ca-cert-publisher", "kube-system")]),

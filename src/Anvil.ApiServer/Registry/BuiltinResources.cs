@@ -50,6 +50,8 @@ public static class BuiltinResources
         new("events.k8s.io", "v1", "events", "Event", true, ["ev"]),
         new("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true),
         new("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", true, ["pdb"], null, Status),
+        new("admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations", "MutatingWebhookConfiguration", false, null, ["api-extensions"]),
+        new("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", "ValidatingWebhookConfiguration", false, null, ["api-extensions"]),
         new("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false, ["crd", "crds"], ["api-extensions"], Status),
     ];
 

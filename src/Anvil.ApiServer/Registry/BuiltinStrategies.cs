@@ -1,3 +1,4 @@
+using Anvil.ApiServer.Registry.AdmissionRegistration;
 using Anvil.ApiServer.Registry.ApiExtensions;
 using Anvil.ApiServer.Registry.Apps;
 using Anvil.ApiServer.Registry.Batch;
@@ -45,6 +46,8 @@ public static class BuiltinStrategies
         [("coordination.k8s.io", "Lease")] = LeaseStrategy.Instance,
         [("discovery.k8s.io", "EndpointSlice")] = EndpointSliceStrategy.Instance,
         [("policy", "PodDisruptionBudget")] = PodDisruptionBudgetStrategy.Instance,
+        [("admissionregistration.k8s.io", "MutatingWebhookConfiguration")] = WebhookConfigurationStrategy.Mutating,
+        [("admissionregistration.k8s.io", "ValidatingWebhookConfiguration")] = WebhookConfigurationStrategy.Validating,
         [("apiextensions.k8s.io", "CustomResourceDefinition")] = CustomResourceDefinitionStrategy.Instance,
         [("apps", "Deployment")] = DeploymentStrategy.Instance,
         [("apps", "ReplicaSet")] = ReplicaSetStrategy.Instance,

@@ -21,7 +21,7 @@ public sealed partial class ResourceStore
         PrepareObjectMetaForCreate(def, ns, obj, meta);
 
         def.Strategy.Default(obj);
-        var attrs = new AdmissionAttributes(AdmissionOperation.Create, def, options.Subresource, ns, ObjectMeta.Name(obj), obj, null, options.User, options.DryRun);
+        var attrs = new AdmissionAttributes(AdmissionOperation.Create, def, options.Subresource, ns, ObjectMeta.Name(obj), obj, null, options.User, options.DryRun) { Warnings = options.Warnings };
         await _admission.MutateAsync(attrs, ct).ConfigureAwait(false);
 
         // generateName is resolved after mutation so admission sees the request as sent.

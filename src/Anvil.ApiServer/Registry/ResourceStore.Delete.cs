@@ -27,7 +27,10 @@ public sealed partial class ResourceStore
                 ?? throw StatusError.NotFound(def.GroupResource, name);
             var obj = Decode(current);
             CheckPreconditions(def, name, obj, options);
-            await _admission.ValidateAsync(new AdmissionAttributes(AdmissionOperation.Delete, def, "", ns, name, null, obj, write.User, options.DryRun || write.DryRun), ct).ConfigureAwait(false);
+            // Mutating admission sees deletes too (webhooks are called, nothing can be changed).
+            var attrs = new AdmissionAttributes(AdmissionOperation.Delete, def, "", ns, name, null, obj, write.User, options.DryRun || write.DryRun) { Warnings = write.Warnings };
+            await _admission.MutateAsync(attrs, ct).ConfigureAwait(false);
+            await _admission.ValidateAsync(attrs, ct).ConfigureAwait(false);
 
             var marked = (JsonObject)obj.DeepClone();
             var meta = ObjectMeta.Of(marked);

@@ -131,7 +131,7 @@ public sealed partial class ResourceStore
 
         var strategy = StrategyFor(def, options.Subresource);
         strategy.Default(obj);
-        var attrs = new AdmissionAttributes(AdmissionOperation.Update, def, options.Subresource, ns, name, obj, old, options.User, options.DryRun);
+        var attrs = new AdmissionAttributes(AdmissionOperation.Update, def, options.Subresource, ns, name, obj, old, options.User, options.DryRun) { Warnings = options.Warnings };
         await _admission.MutateAsync(attrs, ct).ConfigureAwait(false);
         strategy.PrepareForUpdate(obj, old);
         var errors = MetaValidation.ValidateForUpdate(def, obj, old);

@@ -38,6 +38,8 @@ internal static partial class BuiltInPrinters
         [("events.k8s.io", "Event")] = EventsV1Event,
         [("policy", "PodDisruptionBudget")] = PodDisruptionBudget,
         [("certificates.k8s.io", "CertificateSigningRequest")] = CertificateSigningRequest,
+        [("admissionregistration.k8s.io", "MutatingWebhookConfiguration")] = WebhookConfiguration,
+        [("admissionregistration.k8s.io", "ValidatingWebhookConfiguration")] = WebhookConfiguration,
         // Roles, ClusterRoles, LimitRanges and CustomResourceDefinitions have no printer upstream:
         // they use the default table convertor (Name, Created At).
     };
