@@ -37,6 +37,8 @@ public sealed class PolicyServerFixture : IAsyncLifetime
                 Port = FreePort(),
                 Bind = "127.0.0.1",
                 PlatformAdmission = h => ToolforgePolicy.Plugins(h, options),
+                // No serviceaccount controller runs here to make the "default" account pods need.
+                DisabledAdmissionPlugins = new HashSet<string> { "ServiceAccount" },
             });
             try
             {

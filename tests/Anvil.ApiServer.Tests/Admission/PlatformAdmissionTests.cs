@@ -38,7 +38,7 @@ public sealed class PlatformAdmissionTests
         var probe = new Probe();
         try
         {
-            await using var host = new ApiServerHost(new ApiServerOptions { DataDir = dir, Port = FreePort(), PlatformAdmission = _ => [probe] });
+            await using var host = new ApiServerHost(new ApiServerOptions { DataDir = dir, Port = FreePort(), PlatformAdmission = _ => [probe], DisabledAdmissionPlugins = new HashSet<string> { "ServiceAccount" } });
             await host.StartAsync(default);
             var admin = new WriteOptions { User = new UserInfo("admin", ["system:masters"]) };
             ResourceDefinition Def(string r) => host.Catalog.Find("", "v1", r)!;
