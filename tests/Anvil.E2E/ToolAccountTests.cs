@@ -89,8 +89,8 @@ public sealed class ToolAccountTests(ToolforgeServer server) : E2ETest(server), 
     {
         (await AnvilAsync("admin", "tools", "create", "delta")).Succeeded();
         await WaitForFileAsync(ToolConfig("delta"));
-        (await K("create", "deployment", "web", "-n", "tool-delta", "--image=busybox", "--replicas=2")).Succeeded();
-        (await K("create", "cronjob", "tick", "-n", "tool-delta", "--image=busybox", "--schedule=*/5 * * * *", "--", "true")).Succeeded();
+        (await K("create", "deployment", "web", "-n", "tool-delta", "--image=anvil.local/busybox", "--replicas=2")).Succeeded();
+        (await K("create", "cronjob", "tick", "-n", "tool-delta", "--image=anvil.local/busybox", "--schedule=*/5 * * * *", "--", "true")).Succeeded();
 
         var disable = (await AnvilAsync("admin", "tools", "disable", "delta")).Succeeded();
         Assert.Equal("tool \"delta\" disabled: its access is revoked and its workloads are stopped (nothing is deleted)\n", disable.Stdout);
