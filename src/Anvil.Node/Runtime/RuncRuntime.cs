@@ -110,7 +110,8 @@ public sealed partial class RuncRuntime : IRuntimeService
         [
             "--api-version", "1", "-c", id, "-u", id, "-n", $"k8s_{config.Name}_{config.PodName}_{config.PodNamespace}_{config.PodUid}_{config.Attempt}",
             "-r", _runc, "-b", bundle, "-p", pidFile, "-P", Path.Combine(bundle, "conmon.pid"),
-            "-l", "k8s-file:" + log, "--exit-dir", Path.Combine(bundle, "exits"), "--persist-dir", Path.Combine(bundle, "persist"),
+            // The kubelet's containerLogMaxSize (10 MiB): conmon starts the log afresh when it reaches it.
+            "-l", "k8s-file:" + log, "--log-size-max", "10485760", "--exit-dir", Path.Combine(bundle, "exits"), "--persist-dir", Path.Combine(bundle, "persist"),
             "--socket-dir-path", Path.Combine(bundle, "sockets"), "--log-level", "info",
         ];
         // conmon daemonizes; its output goes to a file so no pipe of ours is held open by it.
