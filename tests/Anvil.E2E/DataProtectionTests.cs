@@ -92,7 +92,7 @@ public sealed class DataProtectionTests(AnvilServer server) : E2ETest(server), I
             var done = Server.Output.Contains("encryption configuration reloaded", StringComparison.Ordinal)
                 && DataDirFiles().Any(f => Contains(f.Bytes, $"k8s:enc:aescbc:v1:{newKey}:"));
             return Task.FromResult((done, Server.Output));
-        });
+        }, TimeSpan.FromSeconds(60)); // a loaded machine (CI runs every E2E class at once) can take a while
         Assert.Equal(Convert.ToBase64String(Encoding.UTF8.GetBytes(value)), await JsonPathAsync(ns, "secret", "r1", "{.data.k}"));
         // And after a restart, with the rotated configuration read from disk.
         await Server.RestartAsync();
