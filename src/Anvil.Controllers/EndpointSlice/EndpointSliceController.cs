@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Anvil.Client;
 using Anvil.Client.Events;
+using Anvil.Controllers.Endpoints;
 using Anvil.Controllers.ReplicaSet;
 using Anvil.Machinery.Meta;
 using Anvil.Machinery.Selectors;
@@ -37,16 +38,7 @@ public sealed class EndpointSliceController : Controller
         _services = new Informer(client, Workloads.Services, log);
         _pods = new Informer(client, Workloads.Pods, log);
         _slices = new Informer(client, EndpointSlices, log, "", "labelSelector=" + Uri.EscapeDataString(EndpointSliceBuilder.ManagedByLabel + "=" + EndpointSliceBuilder.ControllerName));
-        _services.Added += s => Queue.Add(Informer.KeyOf(s));
-        _services.Updated += (_, s) => Queue.Add(Informer.KeyOf(s));
-        _services.Deleted += s => Queue.Add(Informer.KeyOf(s));
-        _pods.Added += p => EnqueueServicesOf(p);
-        _pods.Updated += (old, cur) =>
-        {
-            EnqueueServicesOf(cur);
-            if (!JsonNode.DeepEquals(ObjectMeta.Labels(old), ObjectMeta.Labels(cur))) EnqueueServicesOf(old);
-        };
-        _pods.Deleted += p => EnqueueServicesOf(p);
+        ServiceSelectors.EnqueueOnChanges(_services, _pods, Queue);
         _slices.Added += EnqueueServiceOf;
         _slices.Updated += (_, s) => EnqueueServiceOf(s);
         _slices.Deleted += EnqueueServiceOf;
@@ -60,19 +52,7 @@ public sealed class EndpointSliceController : Controller
             Queue.Add(ObjectMeta.Namespace(slice) + "/" + svc);
     }
 
-    private void EnqueueServicesOf(JsonObject pod)
-    {
-        var ns = ObjectMeta.Namespace(pod);
-        foreach (var svc in _services.List())
-            if (ObjectMeta.Namespace(svc) == ns && Selector(svc) is { } s && s.Matches(ObjectMeta.Labels(pod)))
-                Queue.Add(Informer.KeyOf(svc));
-    }
 
-    private static LabelSelector? Selector(JsonObject svc)
-    {
-        if (svc["spec"]?["selector"] is not JsonObject sel || sel.Count == 0) return null;
-        return LabelSelector.FromSet(sel.ToDictionary(p => p.Key, p => (string?)p.Value ?? ""));
-    }
 
     protected override async Task ReconcileAsync(string key, CancellationToken ct)
     {
@@ -96,7 +76,7 @@ public sealed class EndpointSliceController : Controller
         // A deleted Service's slices go with it through the garbage collector (owner references); without a
         // selector or as ExternalName, it has none of ours.
         if (svc == null) return;
-        if ((string?)svc["spec"]?["type"] == "ExternalName" || Selector(svc) is not { } selector)
+        if ((string?)svc["spec"]?["type"] == "ExternalName" || ServiceSelectors.Selector(svc) is not { } selector)
         {
             foreach (var s in owned) await DeleteAsync(ns, ObjectMeta.Name(s), ct).ConfigureAwait(false);
             return;

@@ -34,16 +34,7 @@ public sealed class EndpointsController : Controller
         _services = new Informer(client, Workloads.Services, log);
         _pods = new Informer(client, Workloads.Pods, log);
         _endpoints = new Informer(client, Workloads.Endpoints, log);
-        _services.Added += s => Queue.Add(Informer.KeyOf(s));
-        _services.Updated += (_, s) => Queue.Add(Informer.KeyOf(s));
-        _services.Deleted += s => Queue.Add(Informer.KeyOf(s));
-        _pods.Added += p => EnqueueServicesOf(p);
-        _pods.Updated += (old, cur) =>
-        {
-            EnqueueServicesOf(cur);
-            if (!JsonNode.DeepEquals(ObjectMeta.Labels(old), ObjectMeta.Labels(cur))) EnqueueServicesOf(old);
-        };
-        _pods.Deleted += p => EnqueueServicesOf(p);
+        ServiceSelectors.EnqueueOnChanges(_services, _pods, Queue);
         // Endpoints left behind by services deleted while we were not running are found on the first list only
         // (checkLeftoverEndpoints); later, Endpoints without a Service are someone else's.
         _endpoints.Added += e => { if (!_endpoints.HasSynced) Queue.Add(Informer.KeyOf(e)); };
@@ -52,20 +43,7 @@ public sealed class EndpointsController : Controller
 
     protected override IEnumerable<Informer> Informers => [_services, _pods, _endpoints];
 
-    private void EnqueueServicesOf(JsonObject pod)
-    {
-        var ns = ObjectMeta.Namespace(pod);
-        foreach (var svc in _services.List())
-            if (ObjectMeta.Namespace(svc) == ns && Selector(svc) is { } s && s.Matches(ObjectMeta.Labels(pod)))
-                Queue.Add(Informer.KeyOf(svc));
-    }
 
-    /// <summary>The service's selector as a set-based selector; null when it has none (those get no endpoints from us).</summary>
-    private static LabelSelector? Selector(JsonObject svc)
-    {
-        if (svc["spec"]?["selector"] is not JsonObject sel || sel.Count == 0) return null;
-        return LabelSelector.FromSet(sel.ToDictionary(p => p.Key, p => (string?)p.Value ?? ""));
-    }
 
     protected override async Task ReconcileAsync(string key, CancellationToken ct)
     {
@@ -81,7 +59,7 @@ public sealed class EndpointsController : Controller
             return;
         }
         if ((string?)svc["spec"]?["type"] == "ExternalName") return;
-        if (Selector(svc) is not { } selector) return;
+        if (ServiceSelectors.Selector(svc) is not { } selector) return;
 
         var subsets = ComputeSubsets(svc, _pods.List().Where(p => ObjectMeta.Namespace(p) == ns && selector.Matches(ObjectMeta.Labels(p))));
         var current = _endpoints.Get(key);
