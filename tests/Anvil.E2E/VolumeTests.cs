@@ -122,6 +122,35 @@ public sealed class VolumeTests(AnvilNodeServer server) : E2ETest(server), IClas
     }
 
     [Fact]
+    public async Task AMissingConfigMapVolumeIsAFailedMountEvent()
+    {
+        if (Unavailable() is { } why) { Console.WriteLine($"skipped: {why}"); return; }
+        var ns = await NamespaceAsync("vol-failedmount");
+        await CreateAsync(ns, """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: mounts}
+            spec:
+              nodeName: NODE
+              terminationGracePeriodSeconds: 1
+              containers:
+              - name: c
+                image: busybox
+                command: ["sleep", "600"]
+                volumeMounts: [{name: cfg, mountPath: /cfg}]
+              volumes: [{name: cfg, configMap: {name: nope}}]
+            """.Replace("NODE", AnvilNodeServer.NodeName, StringComparison.Ordinal));
+        await EventuallyAsync("FailedMount event", async () =>
+        {
+            var r = await K("get", "events", "-n", ns, "--field-selector=reason=FailedMount",
+                "-o", "jsonpath={.items[*].type} {.items[*].source.component} {.items[*].source.host} {.items[*].message}");
+            return (r.Stdout == $"Warning kubelet {AnvilNodeServer.NodeName} MountVolume.SetUp failed for volume \"cfg\" : configmap \"nope\" not found", r.ToString());
+        }, RunTimeout);
+        Assert.Equal("ContainerCreating", (await K("get", "pod", "mounts", "-n", ns, "--no-headers")).Succeeded().Stdout.Split(' ', StringSplitOptions.RemoveEmptyEntries)[2]);
+        (await K("delete", "pod", "mounts", "-n", ns)).Succeeded();
+    }
+
+    [Fact]
     public async Task AMissingConfigMapKeyIsACreateContainerConfigError()
     {
         if (Unavailable() is { } why) { Console.WriteLine($"skipped: {why}"); return; }

@@ -42,15 +42,11 @@ public sealed class EventRecorder
 
     public string Component { get; }
 
+    /// <summary>source.host, as the kubelet names its node in its events; empty for controllers.</summary>
+    public string Host { get; init; } = "";
+
     /// <summary>Queues an event about <paramref name="involved"/> (which must carry apiVersion and kind).</summary>
-    public void Event(JsonObject involved, string type, string reason, string message)
-    {
-        var reference = Reference(involved);
-        lock (_gate)
-        {
-            _tail = _tail.ContinueWith(_ => WriteAsync(reference, type, reason, message, CancellationToken.None), TaskScheduler.Default).Unwrap();
-        }
-    }
+    public void Event(JsonObject involved, string type, string reason, string message) => Event(involved, "", type, reason, message);
 
     /// <summary>
     /// Queues an event about a part of <paramref name="involved"/>: involvedObject.fieldPath, as the kubelet names
@@ -142,14 +138,14 @@ public sealed class EventRecorder
                 ["involvedObject"] = reference.DeepClone(),
                 ["reason"] = reason,
                 ["message"] = message,
-                ["source"] = new JsonObject { ["component"] = Component },
+                ["source"] = Host.Length > 0 ? new JsonObject { ["component"] = Component, ["host"] = Host } : new JsonObject { ["component"] = Component },
                 ["firstTimestamp"] = stamp,
                 ["lastTimestamp"] = stamp,
                 ["count"] = 1,
                 ["type"] = type,
                 ["eventTime"] = null,
                 ["reportingComponent"] = Component,
-                ["reportingInstance"] = "",
+                ["reportingInstance"] = Host,
             };
             var created = await _client.CreateAsync(EventsRef, ns, ev, ct).ConfigureAwait(false);
             Remember(key, new Seen(ns, ObjectMeta.Name(created), 1, stamp));

@@ -39,7 +39,7 @@ public sealed class NodeAgent
         Runtime = options.Runtime ?? new RuncRuntime(options.DataDir, network: PodNetwork(options, log));
         Images = options.Images ?? new ImageStore(options.DataDir);
         KubeletPort = options.KubeletPort;
-        Events = new EventRecorder(client, "kubelet", log);
+        Events = new EventRecorder(client, "kubelet", log) { Host = options.NodeName };
         Prober = new Prober(Runtime);
         Volumes = new Volumes.PodVolumeManager(options.DataDir, new Volumes.ApiPodObjectSource(client));
     }

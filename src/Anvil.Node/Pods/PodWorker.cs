@@ -40,7 +40,7 @@ internal sealed class PodWorker
         _uid = uid;
         _log = log;
         _probes = new PodProbes(agent.Prober, agent.Events, log);
-        _volumeHooks = new Volumes.PodVolumeHooks(agent, log);
+        _volumeHooks = new Volumes.PodVolumeHooks(agent);
     }
 
     /// <summary>Hands the worker a newer pod (null: the object is gone from the API).</summary>

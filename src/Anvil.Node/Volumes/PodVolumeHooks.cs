@@ -1,11 +1,8 @@
 using System.Text.Json.Nodes;
-using Anvil.Client;
-using Anvil.Machinery.Meta;
 using Anvil.Node.Env;
 using Anvil.Node.Images;
 using Anvil.Node.Pods;
 using Anvil.Node.Runtime;
-using Microsoft.Extensions.Logging;
 
 namespace Anvil.Node.Volumes;
 
@@ -14,9 +11,8 @@ namespace Anvil.Node.Volumes;
 /// ContainerCreating and posts a FailedMount event, as the kubelet does), then per container the environment and
 /// mounts (a missing reference is a CreateContainerConfigError).
 /// </summary>
-internal sealed class PodVolumeHooks(NodeAgent agent, ILogger log)
+internal sealed class PodVolumeHooks(NodeAgent agent)
 {
-    private static readonly ResourceRef Events = new("", "v1", "events", true);
     private string _lastFailure = "";
 
     public static IReadOnlyList<string> PodIPs(JsonObject pod, string hostIP)
@@ -33,7 +29,7 @@ internal sealed class PodVolumeHooks(NodeAgent agent, ILogger log)
         var failure = string.Join("\n", volumes.Errors);
         if (failure.Length > 0 && failure != _lastFailure)
         {
-            foreach (var message in volumes.Errors) await EventAsync(pod, "FailedMount", message, ct).ConfigureAwait(false);
+            foreach (var message in volumes.Errors) agent.Events.Event(pod, "Warning", "FailedMount", message);
         }
         _lastFailure = failure;
         return volumes;
@@ -45,32 +41,5 @@ internal sealed class PodVolumeHooks(NodeAgent agent, ILogger log)
         var env = await EnvResolver.ResolveAsync(pod, spec, agent.Volumes.Source, agent.HostIP, PodIPs(pod, agent.HostIP), agent.Volumes.Node, ct).ConfigureAwait(false);
         var mounts = MountBuilder.For(spec, volumes, env.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal));
         return ContainerConfigs.From(pod, spec, rootfs, attempt, image, env, mounts);
-    }
-
-    private async Task EventAsync(JsonObject pod, string reason, string message, CancellationToken ct)
-    {
-        var now = ObjectMeta.FormatTime(DateTimeOffset.UtcNow);
-        var ev = new JsonObject
-        {
-            ["apiVersion"] = "v1",
-            ["kind"] = "Event",
-            ["metadata"] = new JsonObject { ["generateName"] = ObjectMeta.Name(pod) + "." },
-            ["involvedObject"] = new JsonObject
-            {
-                ["kind"] = "Pod", ["namespace"] = ObjectMeta.Namespace(pod), ["name"] = ObjectMeta.Name(pod),
-                ["uid"] = ObjectMeta.Uid(pod), ["apiVersion"] = "v1", ["resourceVersion"] = ObjectMeta.ResourceVersion(pod),
-            },
-            ["reason"] = reason,
-            ["message"] = message,
-            ["source"] = new JsonObject { ["component"] = "kubelet", ["host"] = agent.NodeName },
-            ["firstTimestamp"] = now,
-            ["lastTimestamp"] = now,
-            ["count"] = 1,
-            ["type"] = "Warning",
-            ["reportingComponent"] = "kubelet",
-            ["reportingInstance"] = agent.NodeName,
-        };
-        try { await agent.Client.CreateAsync(Events, ObjectMeta.Namespace(pod), ev, ct).ConfigureAwait(false); }
-        catch (Exception e) when (e is ApiException or HttpRequestException) { log.LogWarning("event failed pod={Pod} error={Error}", ObjectMeta.Name(pod), e.Message); }
     }
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Anvil.Machinery.Meta;
@@ -187,7 +186,7 @@ public sealed class PodVolumeManager
             var options = "mode=0777";
             if (QuantityValidation.TryParse(QuantityValidation.Text(emptyDir["sizeLimit"]), out var size, out _) && size > 0)
                 options += ",size=" + ((long)Math.Ceiling(size)).ToString(CultureInfo.InvariantCulture);
-            Run("mount", "-t", "tmpfs", "-o", options, "tmpfs", dir);
+            if (Runtime.Mounts.Mount("tmpfs", dir, "tmpfs", 0, options) is { } error) throw new VolumeSetupException($"mount failed: {error}");
         }
         File.SetUnixFileMode(dir, (UnixFileMode)Convert.ToInt32("777", 8));
         if (fsGroup is { } g) Ownership.Apply(dir, g, readOnly: false);
@@ -203,25 +202,11 @@ public sealed class PodVolumeManager
         var emptyDirs = Path.Combine(dir, "volumes", EmptyDirPlugin);
         if (Directory.Exists(emptyDirs))
             foreach (var d in Directory.EnumerateDirectories(emptyDirs))
-                if (Posix.IsMountPoint(d)) Posix.Unmount(d);
+                if (Posix.IsMountPoint(d)) Runtime.Mounts.Unmount(d);
         // Never delete through a mount that would not go away.
         foreach (var d in Directory.EnumerateDirectories(dir, "*", SearchOption.AllDirectories))
             if (Posix.IsMountPoint(d)) throw new IOException($"{d} is still mounted");
         Directory.Delete(dir, true);
-    }
-
-    private static void Run(string file, params string[] args)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi) ?? throw new VolumeSetupException($"cannot run {file}");
-        var err = p.StandardError.ReadToEnd();
-        if (!p.WaitForExit(30_000))
-        {
-            p.Kill(true);
-            throw new VolumeSetupException($"{file} did not finish in 30s");
-        }
-        if (p.ExitCode != 0) throw new VolumeSetupException($"mount failed: exit status {p.ExitCode}: {err.Trim()}");
     }
 
     private static string Str(JsonNode? n) => n is JsonValue v && v.TryGetValue<string>(out var s) ? s : "";

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Anvil.Node.Volumes;
 
-/// <summary>The few libc calls .NET has no API for: ownership and mounts.</summary>
+/// <summary>The few libc calls .NET has no API for: ownership, rename over symlinks, stat, mount points.</summary>
 internal static class Posix
 {
     [DllImport("libc", EntryPoint = "lchown", SetLastError = true)]
@@ -16,9 +16,6 @@ internal static class Posix
     {
         if (RenameNative(from, to) != 0) throw new IOException($"rename {from} {to}: errno {Marshal.GetLastWin32Error()}");
     }
-
-    [DllImport("libc", EntryPoint = "umount2", SetLastError = true)]
-    private static extern int Umount2(string target, int flags);
 
     [DllImport("libc", EntryPoint = "stat", SetLastError = true)]
     private static extern int Stat(string path, [Out] byte[] buf);
@@ -44,9 +41,6 @@ internal static class Posix
     {
         if (LChown(path, -1, (int)gid) != 0) throw new IOException($"chown {path}: errno {Marshal.GetLastWin32Error()}");
     }
-
-    /// <summary>Detaches a mount (MNT_DETACH); false when nothing is mounted there.</summary>
-    public static bool Unmount(string target) => Umount2(target, 2) == 0;
 
     /// <summary>True when <paramref name="path"/> is a mount point of this mount namespace.</summary>
     public static bool IsMountPoint(string path)
