@@ -3,9 +3,11 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Anvil.ApiServer.Certificates;
+using Anvil.Bench.ApiServer;
 using Anvil.Bench.Measurement;
 using Anvil.Client;
 using Anvil.Machinery.Meta;
+using Anvil.Node.Network;
 using Anvil.Node.Runtime;
 
 namespace Anvil.Bench.Node;
@@ -64,7 +66,9 @@ internal static class NodeBenchmark
         try
         {
             Console.WriteLine($"node benchmark: {pods} pods ({parallel} at a time), {idle} idle pods, bare runc baseline x{baselineRuns}");
-            await using (var up = await AnvilUpProcess.StartAsync(dir, [], TimeSpan.FromSeconds(120), ct))
+            // Own network names and pod CIDR, so the run neither meets nor cleans up a real `anvil up` on this host.
+            await using (var up = await AnvilUpProcess.StartAsync(dir, ["--network-prefix", Network.Prefix, "--pod-cidr", Network.PodCidr,
+                "--kubelet-port", Ports.Free().ToString(CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(120), ct))
             {
                 var pki = ClusterPki.LoadOrCreate(dir, []);
                 var (cert, key) = pki.IssueClientCertificate("bench-admin", ["system:masters"], TimeSpan.FromDays(1));
@@ -83,13 +87,13 @@ internal static class NodeBenchmark
                 await OverheadAsync(client, up, idle, dir, ct);
                 await CleanupAsync(client, ct);
             }
-            RemoveLeftovers(dir);
+            await RemoveLeftoversAsync(dir);
             return 0;
         }
         catch (Exception e) when (e is InvalidOperationException or ApiException or TimeoutException or OperationCanceledException or IOException)
         {
             Console.Error.WriteLine($"node: failed: {e.Message}");
-            RemoveLeftovers(dir);
+            await RemoveLeftoversAsync(dir);
             return 1;
         }
         finally
@@ -189,7 +193,8 @@ internal static class NodeBenchmark
     /// </summary>
     private static async Task<List<double>> BareRuncAsync(string dataDir, JsonObject template, int runs, CancellationToken ct)
     {
-        var rootfs = Path.Combine(dataDir, "images", "busybox", "rootfs");
+        var rootfs = (await new Anvil.Node.Images.ImageStore(dataDir).ResolveAsync("busybox", ct)
+            ?? throw new InvalidOperationException("the busybox image is not in the store")).Rootfs;
         var runc = File.Exists("/usr/sbin/runc") ? "/usr/sbin/runc" : "/usr/bin/runc";
         var results = new List<double>();
         for (var i = 0; i < runs; i++)
@@ -209,7 +214,7 @@ internal static class NodeBenchmark
                     mounts.Remove(m);
             await File.WriteAllTextAsync(Path.Combine(bundle, "config.json"), spec.ToJsonString(), ct);
             var t0 = Stopwatch.GetTimestamp();
-            var (code, err) = await ShAsync($"exec {runc} run -d -b {bundle} {id} </dev/null >/dev/null 2>{bundle}/err; cat {bundle}/err", ct);
+            var (code, err) = await ShAsync($"{runc} run -d -b {bundle} {id} </dev/null >/dev/null 2>{bundle}/err; c=$?; cat {bundle}/err; exit $c", ct);
             var elapsed = Stopwatch.GetElapsedTime(t0).TotalSeconds;
             await ShAsync($"{runc} delete -f {id} >/dev/null 2>&1; rmdir /sys/fs/cgroup/*/anvil-bench-bare/{id} 2>/dev/null; true", ct);
             if (code != 0) throw new InvalidOperationException($"bare runc run failed: {err.Trim()}");
@@ -306,14 +311,36 @@ internal static class NodeBenchmark
         for (var i = 0; i < 120; i++)
         {
             var list = await client.ListAsync(Pods, Ns, "", ct);
-            if ((list["items"] as JsonArray ?? []).Count == 0) return;
+            if ((list["items"] as JsonArray ?? []).Count == 0) break;
+            if (i == 119) Console.Error.WriteLine("node: pods still present after 60 s; removing their containers directly");
             await Task.Delay(500, ct);
         }
-        Console.Error.WriteLine("node: pods still present after 60 s; removing their containers directly");
+        // Pods with a 0 s grace period leave the API at once; the agent tears their sandboxes down just after.
+        // Stopping anvil up before that would cut the teardown short (the next start would finish it).
+        for (var i = 0; i < 60; i++)
+        {
+            var (_, n) = await ShAsync($"ip netns list | grep -c '^{Network.Prefix}-' || true", ct);
+            if (n.Trim() == "0") return;
+            await Task.Delay(500, ct);
+        }
     }
 
-    /// <summary>Containers that outlived the run (anvil up leaves containers running by design) are removed.</summary>
-    private static void RemoveLeftovers(string dataDir)
+    private static readonly PodNetworkOptions Network = new() { Prefix = $"anvb{Environment.ProcessId % 100000}", PodCidr = "10.254.0.0/16" };
+
+    /// <summary>
+    /// Containers that outlived the run (anvil up leaves containers running by design) are removed, then the run's
+    /// network namespaces, bridge and iptables chains; namespaces still there after every pod was deleted are reported.
+    /// </summary>
+    private static async Task RemoveLeftoversAsync(string dataDir)
+    {
+        var (_, netns) = await ShAsync($"ip netns list | grep -c '^{Network.Prefix}-' || true", CancellationToken.None);
+        if (int.TryParse(netns.Trim(), CultureInfo.InvariantCulture, out var left) && left > 0)
+            Console.WriteLine($"  note: {left} pod network namespaces were left when the run ended (removed now)");
+        RemoveContainers(dataDir);
+        await NetworkCleanup.RemoveAsync(Network, Network.Prefix.ToUpperInvariant() + "-");
+    }
+
+    private static void RemoveContainers(string dataDir)
     {
         var containers = Path.Combine(dataDir, "containers");
         if (!Directory.Exists(containers)) return;
