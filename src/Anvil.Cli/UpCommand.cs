@@ -225,6 +225,7 @@ internal static class UpCommand
         using var hup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c =>
         {
             c.Cancel = true;
+            Console.Out.WriteLine("anvil: SIGHUP: reloading the encryption configuration");
             _ = ReloadEncryptionAsync(server, stop.Token);
         });
         var pidFile = DataDirs.PidFile(dataDir);

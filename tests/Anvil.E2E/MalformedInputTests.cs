@@ -150,6 +150,13 @@ public sealed class MalformedInputTests(AnvilServer server) : E2ETest(server), I
         var ns = await NamespaceAsync(name);
         var r = await Api.PostAsync($"/api/v1/namespaces/{ns}/configmaps", """{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"seed"},"data":{"a":"1"}}""");
         Assert.True(r.Status == HttpStatusCode.Created, r.ToString());
+        // The root-ca-cert-publisher adds kube-root-ca.crt to every new namespace on its own time: wait for it, so the
+        // snapshots before and after the bad request see the same settled namespace.
+        await EventuallyAsync("kube-root-ca.crt published", async () =>
+        {
+            var cm = await Api.GetAsync($"/api/v1/namespaces/{ns}/configmaps/kube-root-ca.crt");
+            return (cm.Status == HttpStatusCode.OK, cm.ToString());
+        });
         return ns;
     }
 

@@ -33,6 +33,9 @@ public class AnvilServer : IAsyncLifetime
     public string KubeconfigPath => Path.Combine(DataDir, "admin.kubeconfig");
 
     /// <summary>Everything the server printed so far (all runs), for failure messages.</summary>
+    /// <summary>The running server's pid (0 when stopped), for tests that signal it or read its /proc status.</summary>
+    public int Pid => _process is { HasExited: false } p ? p.Id : 0;
+
     public string Output
     {
         get { lock (_outputLock) return _output.ToString(); }
