@@ -302,8 +302,8 @@ public sealed class ToolAccountsController : Controller
     }
 
     /// <summary>
-    /// Disabling stops without deleting what can be resumed: Deployments, StatefulSets, ReplicationControllers and
-    /// ReplicaSets without an owner go to 0 replicas, CronJobs and unfinished Jobs are suspended (a suspended Job's
+    /// Disabling stops without deleting what can be resumed: Deployments, StatefulSets (when served),
+    /// ReplicationControllers and ReplicaSets without an owner go to 0 replicas, CronJobs and unfinished Jobs are suspended (a suspended Job's
     /// active pods are removed by the Job controller), each remembering its previous value in an annotation. Pods
     /// without a controller cannot be stopped any other way and would never come back, so running ones are deleted,
     /// named in the namespace annotation, the Tool's status and an Event. The namespace is marked first so that
@@ -555,8 +555,18 @@ public sealed class ToolAccountsController : Controller
         }
     }
 
-    private async Task<IEnumerable<JsonObject>> ItemsAsync(ResourceRef r, string ns, CancellationToken ct) =>
-        ((await _client.ListAsync(r, ns, ct: ct).ConfigureAwait(false))["items"] as JsonArray ?? []).OfType<JsonObject>();
+    /// <summary>The objects of a resource in a namespace; none when the server does not serve the resource.</summary>
+    private async Task<IEnumerable<JsonObject>> ItemsAsync(ResourceRef r, string ns, CancellationToken ct)
+    {
+        try
+        {
+            return ((await _client.ListAsync(r, ns, ct: ct).ConfigureAwait(false))["items"] as JsonArray ?? []).OfType<JsonObject>();
+        }
+        catch (ApiException e) when (e.IsNotFound)
+        {
+            return [];
+        }
+    }
 
     private static JsonObject Annotate(string key, string? value) =>
         new() { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [key] = value } } };
