@@ -32,6 +32,8 @@ internal static class QuotasCommand
         {
             using var client = a.Connect();
             using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+            // Overrides sit on top of the configured defaults (ConfigMap maintain-kubeusers/quota-defaults).
+            var defaults = await ReadDefaultsAsync(client, cts.Token).ConfigureAwait(false);
             foreach (var o in overrides)
             {
                 try
@@ -46,7 +48,7 @@ internal static class QuotasCommand
                 }
                 try
                 {
-                    var result = await QuotaOverrideApplier.ApplyAsync(client, o, ToolQuotaDefaults.Standard, cts.Token).ConfigureAwait(false);
+                    var result = await QuotaOverrideApplier.ApplyAsync(client, o, defaults, cts.Token).ConfigureAwait(false);
                     Console.Out.WriteLine(result == QuotaOverrideResult.Applied
                         ? $"tool \"{o.Tool}\": quota override {o.Version} applied"
                         : $"tool \"{o.Tool}\": quota override {o.Version} already applied, unchanged");
@@ -72,5 +74,17 @@ internal static class QuotasCommand
             return Program.Fail(e.Message);
         }
         return failed == 0 ? 0 : 1;
+    }
+
+    private static async Task<ToolQuotaDefaults> ReadDefaultsAsync(KubeClient client, CancellationToken ct)
+    {
+        try
+        {
+            return await ToolQuotaConfig.ReadAsync(client, ct).ConfigureAwait(false);
+        }
+        catch (FormatException e)
+        {
+            throw new FormatException($"configmap {ToolQuotaConfig.Namespace}/{ToolQuotaConfig.Name}: {e.Message}", e);
+        }
     }
 }

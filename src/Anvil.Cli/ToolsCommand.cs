@@ -134,11 +134,50 @@ internal static class ToolsCommand
     private static async Task<int> SetDisabledAsync(KubeClient client, string name, bool disabled, CancellationToken ct)
     {
         await client.PatchAsync(ToolforgeResources.Tools, "", name, new JsonObject { ["spec"] = new JsonObject { ["disabled"] = disabled } }, ct: ct).ConfigureAwait(false);
+        if (disabled) await RevokeAsync(client, name, ct).ConfigureAwait(false);
         Console.Out.WriteLine(disabled
-            ? $"tool \"{name}\" disabled: its access is revoked and its workloads are stopped (nothing is deleted)"
+            ? $"tool \"{name}\" disabled: its access is revoked and its workloads are stopped (objects are kept; pods without a controller are deleted)"
             : $"tool \"{name}\" enabled: its access and workloads are restored");
         return 0;
     }
+
+    /// <summary>
+    /// Revokes at once rather than when the controller gets to it: deletes the tools-user RoleBinding and waits
+    /// (≤ 10 s) until the authorizer denies the tool, so that when disable returns the tool's still valid
+    /// certificate is refused. The controller keeps the binding away while the tool is disabled.
+    /// </summary>
+    private static async Task RevokeAsync(KubeClient client, string name, CancellationToken ct)
+    {
+        var ns = ToolNames.Namespace(name);
+        try
+        {
+            await client.DeleteAsync(ToolforgeResources.RoleBindings, ns, name + "-tool-binding", ct: ct).ConfigureAwait(false);
+        }
+        catch (ApiException e) when (e.IsNotFound)
+        {
+        }
+        var review = new JsonObject
+        {
+            ["apiVersion"] = "authorization.k8s.io/v1",
+            ["kind"] = "SubjectAccessReview",
+            ["spec"] = new JsonObject
+            {
+                ["user"] = name,
+                ["groups"] = new JsonArray("toolforge", "system:authenticated"),
+                ["resourceAttributes"] = new JsonObject { ["namespace"] = ns, ["verb"] = "list", ["resource"] = "pods" },
+            },
+        };
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            var answer = await client.CreateAsync(SubjectAccessReviews, "", (JsonObject)review.DeepClone(), ct).ConfigureAwait(false);
+            if (Bool(answer["status"]?["allowed"]) != true) return;
+            if (DateTime.UtcNow > deadline) throw new OperationCanceledException($"tool \"{name}\" is disabled but still allowed to list pods in {ns} after 10 s");
+            await Task.Delay(50, ct).ConfigureAwait(false);
+        }
+    }
+
+    private static readonly ResourceRef SubjectAccessReviews = new("authorization.k8s.io", "v1", "subjectaccessreviews", false);
 
     private static async Task<int> DeleteAsync(KubeClient client, string name, bool purgeHome, CancellationToken ct)
     {

@@ -89,37 +89,72 @@ public sealed class ToolAccountTests(ToolforgeServer server) : E2ETest(server), 
     {
         (await AnvilAsync("admin", "tools", "create", "delta")).Succeeded();
         await WaitForFileAsync(ToolConfig("delta"));
-        (await K("create", "deployment", "web", "-n", "tool-delta", "--image=anvil.local/busybox", "--replicas=2")).Succeeded();
-        (await K("create", "cronjob", "tick", "-n", "tool-delta", "--image=anvil.local/busybox", "--schedule=*/5 * * * *", "--", "true")).Succeeded();
+        // Within the tool's quota of 4 pods: web's one, the job's, the ReplicaSet's (no owner) and the bare pod.
+        (await As(ToolConfig("delta"), "create", "deployment", "web", "--image=anvil.local/busybox")).Succeeded();
+        (await As(ToolConfig("delta"), "create", "cronjob", "tick", "--image=anvil.local/busybox", "--schedule=*/5 * * * *", "--", "true")).Succeeded();
+        (await As(ToolConfig("delta"), "create", "job", "batch", "--image=anvil.local/busybox", "--", "sleep", "1d")).Succeeded();
+        (await KWithInput("""
+            apiVersion: apps/v1
+            kind: ReplicaSet
+            metadata: {name: rs, namespace: tool-delta}
+            spec:
+              replicas: 1
+              selector: {matchLabels: {app: rs}}
+              template:
+                metadata: {labels: {app: rs}}
+                spec: {containers: [{name: rs, image: anvil.local/busybox, args: [sleep, 1d]}]}
+            """, "create", "-f", "-")).Succeeded();
+        (await As(ToolConfig("delta"), "run", "bare", "--image=anvil.local/busybox", "--", "sleep", "1d")).Succeeded();
+        await EventuallyAsync("the job's pod", async () =>
+        {
+            var r = await K("get", "pods", "-n", "tool-delta", "-l", "job-name=batch", "-o", "name");
+            return (r.Stdout.StartsWith("pod/batch-", StringComparison.Ordinal), r.ToString());
+        });
 
         var disable = (await AnvilAsync("admin", "tools", "disable", "delta")).Succeeded();
-        Assert.Equal("tool \"delta\" disabled: its access is revoked and its workloads are stopped (nothing is deleted)\n", disable.Stdout);
-        await EventuallyAsync("delta forbidden", async () =>
-        {
-            var r = await As(ToolConfig("delta"), "get", "pods");
-            return (r.Stderr == "Error from server (Forbidden): pods is forbidden: User \"delta\" cannot list resource \"pods\" in API group \"\" in the namespace \"tool-delta\"\n", r.ToString());
-        });
+        Assert.Equal("tool \"delta\" disabled: its access is revoked and its workloads are stopped (objects are kept; pods without a controller are deleted)\n", disable.Stdout);
+        // At once: the tool's certificate is still valid, but the command returned only once it is refused.
+        var refused = await As(ToolConfig("delta"), "get", "pods");
+        Assert.Equal("Error from server (Forbidden): pods is forbidden: User \"delta\" cannot list resource \"pods\" in API group \"\" in the namespace \"tool-delta\"\n", refused.Stderr);
+        var delete = await As(ToolConfig("delta"), "delete", "deployment", "web");
+        Assert.Equal("Error from server (Forbidden): deployments.apps \"web\" is forbidden: User \"delta\" cannot delete resource \"deployments\" in API group \"apps\" in the namespace \"tool-delta\"\n", delete.Stderr);
+
         await EventuallyAsync("workloads stopped", async () =>
         {
-            var d = await K("get", "deployment", "web", "-n", "tool-delta", "-o", "jsonpath={.spec.replicas}");
-            var c = await K("get", "cronjob", "tick", "-n", "tool-delta", "-o", "jsonpath={.spec.suspend}");
-            return (d.Stdout == "0" && c.Stdout == "true", d + "\n" + c);
+            var state = (await K("get", "deployment/web", "replicaset/rs", "cronjob/tick", "job/batch", "-n", "tool-delta", "-o",
+                "jsonpath={range .items[*]}{.kind}={.spec.replicas}{.spec.suspend} {end}")).Stdout;
+            return (state == "Deployment=0 ReplicaSet=0 CronJob=true Job=true ", state);
         });
-        Assert.Equal("2", await JsonPathAsync("tool-delta", "deployment", "web", "{.metadata.annotations.toolforge\\.org/disabled-replicas}"));
-        Assert.Equal("Disabled", (await K("get", "tool", "delta", "-o", "jsonpath={.status.conditions[0].reason}")).Succeeded().Stdout);
+        Assert.Equal("1 1", await JsonPathAsync("tool-delta", "deployment", "web", "{.metadata.annotations.toolforge\\.org/disabled-replicas}") + " "
+            + await JsonPathAsync("tool-delta", "replicaset", "rs", "{.metadata.annotations.toolforge\\.org/disabled-replicas}"));
+        // The bare pod cannot be suspended: deleted, and said so. The suspended Job's pod is removed by the Job controller.
+        await EventuallyGoneAsync("tool-delta", "pod", "bare");
+        await EventuallyAsync("no job pods", async () =>
+        {
+            var r = await K("get", "pods", "-n", "tool-delta", "-l", "job-name=batch", "-o", "name");
+            return (r.ExitCode == 0 && r.Stdout.Length == 0, r.ToString());
+        });
+        Assert.Equal("Disabled the tool is disabled: its access is revoked and its workloads are stopped; bare pods deleted (they cannot be suspended): bare",
+            (await K("get", "tool", "delta", "-o", "jsonpath={.status.conditions[0].reason} {.status.conditions[0].message}")).Succeeded().Stdout);
+        Assert.Equal("Normal tool disabled: deleted pods without a controller in tool-delta (they cannot be suspended and are not restored on enable): bare",
+            (await K("get", "events", "-n", "default", "--field-selector", "involvedObject.name=delta,reason=BarePodsDeleted", "-o", "jsonpath={.items[0].type} {.items[0].message}")).Succeeded().Stdout);
+        // Nothing else was deleted.
+        Assert.Equal("deployment.apps/web replicaset.apps/rs cronjob.batch/tick job.batch/batch",
+            string.Join(' ', (await K("get", "deployment/web", "replicaset/rs", "cronjob/tick", "job/batch", "-n", "tool-delta", "-o", "name")).Succeeded().Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
 
         (await AnvilAsync("admin", "tools", "enable", "delta")).Succeeded();
         await EventuallyAsync("workloads restored", async () =>
         {
-            var d = await K("get", "deployment", "web", "-n", "tool-delta", "-o", "jsonpath={.spec.replicas}");
-            var c = await K("get", "cronjob", "tick", "-n", "tool-delta", "-o", "jsonpath={.spec.suspend}");
-            return (d.Stdout == "2" && c.Stdout == "false", d + "\n" + c);
+            var state = (await K("get", "deployment/web", "replicaset/rs", "cronjob/tick", "job/batch", "-n", "tool-delta", "-o",
+                "jsonpath={range .items[*]}{.kind}={.spec.replicas}{.spec.suspend} {end}")).Stdout;
+            return (state == "Deployment=1 ReplicaSet=1 CronJob=false Job=false ", state);
         });
         await EventuallyAsync("delta allowed again", async () =>
         {
             var r = await As(ToolConfig("delta"), "get", "deployments");
             return (r.ExitCode == 0 && r.Stdout.Contains("web", StringComparison.Ordinal), r.ToString());
         });
+        Assert.Equal("", await JsonPathAsync("", "namespace", "tool-delta", "{.metadata.annotations.toolforge\\.org/disabled-deleted-pods}"));
     }
 
     [Fact]
@@ -245,24 +280,9 @@ public sealed class ToolAccountTests(ToolforgeServer server) : E2ETest(server), 
     private static Task WaitForFileAsync(string path) =>
         EventuallyAsync($"{path} written", () => Task.FromResult((File.Exists(path), path)), TimeSpan.FromSeconds(60));
 
-    private Task<KubectlResult> AnvilAsync(params string[] args) => AnvilAsync(new Dictionary<string, string>(), args);
+    private Task<KubectlResult> AnvilAsync(params string[] args) => _tf.AnvilAsync(args);
 
-    /// <summary>Runs this build's <c>anvil</c> against the fixture's data dir (its admin kubeconfig).</summary>
-    private async Task<KubectlResult> AnvilAsync(Dictionary<string, string> env, params string[] args)
-    {
-        var psi = new ProcessStartInfo(AnvilServer.DotnetHost()) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "anvil.dll"));
-        var rest = args.ToList();
-        // Connection flags go right after the subcommand words (become: before the tool name).
-        var at = args[0] == "become" ? 1 : args[0] == "admin" ? Math.Min(3, args.Length) : args.Length;
-        rest.InsertRange(at, ["--data-dir", Server.DataDir]);
-        foreach (var a in rest) psi.ArgumentList.Add(a);
-        psi.Environment.Remove("KUBECONFIG");
-        psi.Environment.Remove("SUDO_USER");
-        psi.Environment["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin";
-        foreach (var (k, v) in env) psi.Environment[k] = v;
-        return await RunAsync(psi, "anvil " + string.Join(' ', rest));
-    }
+    private Task<KubectlResult> AnvilAsync(Dictionary<string, string> env, params string[] args) => _tf.AnvilAsync(env, args);
 
     /// <summary>kubectl (with plugins from the data dir's bin) under KUBECONFIG, as a user's shell runs it.</summary>
     private async Task<KubectlResult> Sh(string kubeconfig, params string[] args)
@@ -274,26 +294,6 @@ public sealed class ToolAccountTests(ToolforgeServer server) : E2ETest(server), 
         psi.Environment["KUBECACHEDIR"] = Path.Combine(Kubectl.WorkDir, "cache");
         psi.Environment["PATH"] = Path.Combine(Server.DataDir, "bin") + ":" + Path.GetDirectoryName(Kubectl.Executable) + ":/usr/bin:/bin";
         psi.Environment["LANG"] = "C";
-        return await RunAsync(psi, "kubectl " + string.Join(' ', args));
-    }
-
-    private static async Task<KubectlResult> RunAsync(ProcessStartInfo psi, string commandLine)
-    {
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        var timedOut = false;
-        try
-        {
-            await p.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            timedOut = true;
-            p.Kill(entireProcessTree: true);
-            await p.WaitForExitAsync();
-        }
-        return new KubectlResult(commandLine, timedOut ? -1 : p.ExitCode, await stdout, await stderr, timedOut);
+        return await ToolforgeServer.RunAsync(psi, "kubectl " + string.Join(' ', args));
     }
 }

@@ -9,6 +9,7 @@ public sealed class HomeFilesTests : IDisposable
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
     private static readonly int Uid = Environment.UserName == "root" ? 50123 : -1;
+    private static readonly int Other = Uid < 0 ? -1 : Uid + 1;
 
     [Fact]
     public void CreatesHomeWithSetgidAndLogs()
@@ -51,6 +52,48 @@ public sealed class HomeFilesTests : IDisposable
         Assert.Equal("open .kube: is not a directory (or a symbolic link)", e.Message);
         Assert.Empty(Directory.GetFiles(elsewhere));
         Assert.False(HomeFiles.Exists(_root, "alpha", ".kube", "config"));
+    }
+
+    [Fact]
+    public void RefusesADotKubeSymlinkedToAnotherToolsDotKube()
+    {
+        HomeFiles.EnsureHome(_root, "alpha", Uid, Uid, HomeFiles.HomeMode);
+        HomeFiles.EnsureHome(_root, "beta", Other, Other, HomeFiles.HomeMode);
+        HomeFiles.WriteFile(_root, "beta", ".kube", "config", "beta's", Other, Other, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        Directory.CreateSymbolicLink(Path.Combine(_root, "alpha", ".kube"), Path.Combine(_root, "beta", ".kube"));
+
+        var e = Assert.Throws<IOException>(() => HomeFiles.WriteFile(_root, "alpha", ".kube", "config", "alpha's", Uid, Uid, UnixFileMode.UserRead));
+        Assert.Equal("open .kube: is not a directory (or a symbolic link)", e.Message);
+        Assert.Equal("beta's", File.ReadAllText(Path.Combine(_root, "beta", ".kube", "config")));
+        Assert.Equal(["config"], Directory.GetFiles(Path.Combine(_root, "beta", ".kube")).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void ASwapOfDotKubeDuringTheWriteDoesNotRedirectTheRename()
+    {
+        HomeFiles.EnsureHome(_root, "alpha", Uid, Uid, HomeFiles.HomeMode);
+        HomeFiles.EnsureHome(_root, "beta", Other, Other, HomeFiles.HomeMode);
+        HomeFiles.WriteFile(_root, "beta", ".kube", "config", "beta's", Other, Other, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        HomeFiles.WriteFile(_root, "alpha", ".kube", "config", "old", Uid, Uid, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var alpha = Path.Combine(_root, "alpha");
+        // The owner moves .kube away and puts a symlink to beta's .kube in its place after the directory was opened.
+        HomeFiles.BeforeRename = () =>
+        {
+            Directory.Move(Path.Combine(alpha, ".kube"), Path.Combine(alpha, "moved"));
+            Directory.CreateSymbolicLink(Path.Combine(alpha, ".kube"), Path.Combine(_root, "beta", ".kube"));
+        };
+        try
+        {
+            HomeFiles.WriteFile(_root, "alpha", ".kube", "config", "new", Uid, Uid, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+        finally
+        {
+            HomeFiles.BeforeRename = null;
+        }
+        // The rename happened in the directory that was opened (now alpha/moved), never in beta's.
+        Assert.Equal("beta's", File.ReadAllText(Path.Combine(_root, "beta", ".kube", "config")));
+        Assert.Equal(["config"], Directory.GetFiles(Path.Combine(_root, "beta", ".kube")).Select(Path.GetFileName));
+        Assert.Equal("new", File.ReadAllText(Path.Combine(alpha, "moved", "config")));
     }
 
     [Fact]

@@ -124,8 +124,11 @@ public static class BootstrapPolicy
             R(["create", "delete", "get", "list", "watch"], ["certificates.k8s.io"], "certificatesigningrequests"),
             R(["update"], ["certificates.k8s.io"], "certificatesigningrequests/approval"),
             Named(["approve"], ["certificates.k8s.io"], ["signers"], "kubernetes.io/kube-apiserver-client"),
-            R(["get", "list", "watch", "patch", "update"], ["apps"], "deployments"),
+            R(["get", "list", "watch", "patch", "update"], ["apps"], "deployments", "replicasets", "statefulsets"),
             R(["get", "list", "watch", "patch", "update"], ["batch"], "cronjobs", "jobs"),
+            // Disabling a tool scales its ReplicationControllers to 0 and deletes its bare pods.
+            R(["get", "list", "watch", "patch", "update"], Core, "replicationcontrollers"),
+            R(["get", "list", "watch", "delete"], Core, "pods"),
             Events,
         ]),
         // kube-controller-manager's service account controllers write as their own service accounts (their

@@ -23,7 +23,7 @@ public sealed partial class ApiHandler
         RequireVerb(def, "patch", "PATCH");
         var format = Output(ctx);
         var sub = info.Subresource;
-        if (sub is not ("" or "status" or "scale" or "approval"))
+        if (sub is not ("" or "status" or "scale" or "approval" or "ephemeralcontainers"))
             throw StatusError.MethodNotSupported(def.GroupResource, $"PATCH {sub}");
         var body = await RequestBody.ReadAsync(ctx.Request, ct).ConfigureAwait(false);
         var media = RequestBody.MediaType(ctx.Request.ContentType);

@@ -24,6 +24,7 @@ public sealed partial class ApiHandler
             case "":
             case "status":
             case "approval":
+            case "ephemeralcontainers":
                 break;
             case "scale":
                 obj = Scale.FromObject(def, obj);

@@ -52,7 +52,7 @@ public sealed partial class ApiHandler
         var format = Output(ctx);
         var body = await RequestBody.ReadAsync(ctx.Request, ct).ConfigureAwait(false);
         var sub = info.Subresource;
-        if (sub is not ("" or "status" or "scale" or "finalize" or "approval"))
+        if (sub is not ("" or "status" or "scale" or "finalize" or "approval" or "ephemeralcontainers"))
             throw StatusError.MethodNotSupported(def.GroupResource, $"PUT {sub}");
         RequireVerb(def, "update", "PUT");
         var options = BuildWriteOptions(ctx, user, sub);

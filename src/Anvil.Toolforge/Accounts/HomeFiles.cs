@@ -70,6 +70,7 @@ public static class HomeFiles
                 Check(Native.fchmod(f.Value, (uint)mode), "fchmod", tmp);
                 Check(Native.fsync(f.Value), "fsync", tmp);
             }
+            BeforeRename?.Invoke();
             Check(Native.renameat(d.Value, tmp, d.Value, file), "rename", file);
             tmp = "";
         }
@@ -78,6 +79,9 @@ public static class HomeFiles
             if (tmp.Length > 0) Native.unlinkat(d.Value, tmp, 0);
         }
     }
+
+    /// <summary>Tests only: runs between writing the temporary file and renaming it, to race the owner.</summary>
+    internal static Action? BeforeRename { get; set; }
 
     /// <summary>Removes <c>&lt;root&gt;/&lt;name&gt;</c> and everything in it; symlinks inside are removed, not followed.</summary>
     public static void Purge(string root, string name)

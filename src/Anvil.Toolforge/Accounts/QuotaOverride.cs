@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -51,6 +52,55 @@ public sealed record QuotaOverride(string Tool, string Version)
     public (string Cpu, string Memory)? LimitRangeMax(ToolQuotaDefaults defaults) =>
         PodCpu == null && PodMemory == null ? null
             : (PodCpu is { } c ? Num(c) : defaults.Max.Cpu, PodMemory is { } m ? Gi(m) : defaults.Max.Memory);
+
+    /// <summary>The override's values as JSON with the file's keys, kept on the tool's quota so that changed
+    /// defaults can be applied later without losing it.</summary>
+    public string ToAnnotation()
+    {
+        var o = new JsonObject();
+        void Put(string key, decimal? v)
+        {
+            if (v is { } d) o[key] = d;
+        }
+        Put("cpu", Cpu);
+        Put("memory", Memory);
+        Put("pods", Pods);
+        Put("jobs", Jobs);
+        Put("cronjobs", CronJobs);
+        Put("deployments", Deployments);
+        Put("services", Services);
+        Put("pod_cpu", PodCpu);
+        Put("pod_memory", PodMemory);
+        return o.ToJsonString();
+    }
+
+    /// <summary>Reads <see cref="ToAnnotation"/>'s JSON back; null when it is missing or not understood.</summary>
+    public static QuotaOverride? FromAnnotation(string tool, string? version, string? json)
+    {
+        if (json == null) return null;
+        try
+        {
+            if (JsonNode.Parse(json) is not JsonObject o) return null;
+            decimal? D(string key) => o[key] is JsonValue v && v.TryGetValue<decimal>(out var d) ? d : null;
+            long? L(string key) => D(key) is { } d ? (long)d : null;
+            return new QuotaOverride(tool, version ?? "")
+            {
+                Cpu = D("cpu"),
+                Memory = D("memory"),
+                Pods = L("pods"),
+                Jobs = L("jobs"),
+                CronJobs = L("cronjobs"),
+                Deployments = L("deployments"),
+                Services = L("services"),
+                PodCpu = D("pod_cpu"),
+                PodMemory = D("pod_memory"),
+            };
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
 
     private static string Num(decimal d) => d.ToString("0.###", CultureInfo.InvariantCulture);
 

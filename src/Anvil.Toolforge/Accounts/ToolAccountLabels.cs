@@ -18,6 +18,12 @@ public static class ToolAccountLabels
     public const string DisabledSuspend = "toolforge.org/disabled-suspend";
     /// <summary>ResourceQuota annotation: the quota override version last applied.</summary>
     public const string QuotaVersion = "toolforge.org/quota-version";
+    /// <summary>ResourceQuota annotation: the values of that override (JSON), reapplied when the defaults change.</summary>
+    public const string QuotaOverride = "toolforge.org/quota-override";
+    /// <summary>ResourceQuota and LimitRange annotation: the fingerprint of the defaults they were written from.</summary>
+    public const string QuotaDefaults = "toolforge.org/quota-defaults";
+    /// <summary>Namespace annotation: the bare pods deleted when the tool was disabled (they cannot be suspended).</summary>
+    public const string DeletedPods = "toolforge.org/disabled-deleted-pods";
     /// <summary>Observer ServiceAccount and ClusterRoleBinding label (wmcs-k8s-enable-cluster-monitor).</summary>
     public const string ObserverLabel = "tool.toolforge.org/name";
     public const string Marker = "maintain-kubeusers";

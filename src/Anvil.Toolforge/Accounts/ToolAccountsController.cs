@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Anvil.Client;
+using Anvil.Client.Events;
 using Anvil.Controllers;
 using Anvil.Machinery.Meta;
 using Microsoft.Extensions.Logging;
@@ -10,7 +11,8 @@ namespace Anvil.Toolforge.Accounts;
 
 /// <summary>
 /// maintain-kubeusers as a level-triggered controller over the <c>tools</c> and <c>users</c> custom resources.
-/// Per Tool: namespace <c>tool-&lt;name&gt;</c>, ResourceQuota and LimitRange (on creation), home with
+/// Per Tool: namespace <c>tool-&lt;name&gt;</c>, ResourceQuota and LimitRange (from the configured defaults, see
+/// <see cref="ToolQuotaConfig"/>; rewritten when those change, keeping a per-tool override), home with
 /// <c>logs/</c>, a client certificate through the CSR API written to <c>~/.kube/config</c>, the marker ConfigMap,
 /// the <c>tools-user</c> RoleBinding (removed while disabled, with workloads stopped), status conditions, and a
 /// finalizer that deletes the namespace (and the home, when asked) when the Tool goes. Per User: a kubeconfig in
@@ -24,7 +26,9 @@ public sealed class ToolAccountsController : Controller
     private readonly KubeClient _client;
     private readonly ToolAccountsOptions _options;
     private readonly ClientCertificateIssuer _issuer;
-    private readonly Informer _tools, _users, _namespaces, _markers, _roleBindings, _clusterRoleBindings;
+    private readonly Informer _tools, _users, _namespaces, _markers, _roleBindings, _clusterRoleBindings, _quotas, _limitRanges, _quotaConfig;
+    private readonly EventRecorder _events;
+    private volatile ToolQuotaDefaults _defaults;
 
     public override string Name => "tool-accounts";
 
@@ -33,6 +37,8 @@ public sealed class ToolAccountsController : Controller
         _client = client;
         _options = options;
         _issuer = new ClientCertificateIssuer(client) { Lifetime = options.CertificateLifetime };
+        _defaults = options.Quota;
+        _events = new EventRecorder(client, "tool-accounts", log);
         var managed = "labelSelector=" + Uri.EscapeDataString($"{ToolAccountLabels.ManagedBy}={ToolAccountLabels.ManagedByValue}");
         _tools = new Informer(client, ToolforgeResources.Tools, log);
         _users = new Informer(client, ToolforgeResources.Users, log);
@@ -40,6 +46,10 @@ public sealed class ToolAccountsController : Controller
         _markers = new Informer(client, ToolforgeResources.ConfigMaps, log, query: "fieldSelector=" + Uri.EscapeDataString("metadata.name=" + ToolAccountLabels.Marker));
         _roleBindings = new Informer(client, ToolforgeResources.RoleBindings, log, query: managed);
         _clusterRoleBindings = new Informer(client, ToolforgeResources.ClusterRoleBindings, log, query: managed);
+        _quotas = new Informer(client, ToolforgeResources.ResourceQuotas, log, query: managed);
+        _limitRanges = new Informer(client, ToolforgeResources.LimitRanges, log, query: managed);
+        _quotaConfig = new Informer(client, ToolforgeResources.ConfigMaps, log, ns: ToolQuotaConfig.Namespace,
+            query: "fieldSelector=" + Uri.EscapeDataString("metadata.name=" + ToolQuotaConfig.Name));
 
         Watch(_tools, o => ToolPrefix + ObjectMeta.Name(o));
         Watch(_users, o => UserPrefix + ObjectMeta.Name(o));
@@ -47,9 +57,43 @@ public sealed class ToolAccountsController : Controller
         Watch(_markers, o => ToolNames.ToolOfNamespace(ObjectMeta.Namespace(o)) is { } t ? ToolPrefix + t : null);
         Watch(_roleBindings, o => ToolNames.ToolOfNamespace(ObjectMeta.Namespace(o)) is { } t ? ToolPrefix + t : null);
         Watch(_clusterRoleBindings, o => Str(ObjectMeta.Labels(o)?[ToolAccountLabels.User]) is { } u ? UserPrefix + u : null);
+        Watch(_quotas, o => ToolNames.ToolOfNamespace(ObjectMeta.Namespace(o)) is { } t ? ToolPrefix + t : null);
+        Watch(_limitRanges, o => ToolNames.ToolOfNamespace(ObjectMeta.Namespace(o)) is { } t ? ToolPrefix + t : null);
+        // Handled on the informer's thread: the defaults are in place before the first tool is reconciled.
+        _quotaConfig.Added += OnQuotaConfig;
+        _quotaConfig.Updated += (_, o) => OnQuotaConfig(o);
+        _quotaConfig.Deleted += _ => SetDefaults(_options.Quota, "deleted: the built-in defaults apply");
     }
 
-    protected override IEnumerable<Informer> Informers => [_tools, _users, _namespaces, _markers, _roleBindings, _clusterRoleBindings];
+    protected override IEnumerable<Informer> Informers => [_tools, _users, _namespaces, _markers, _roleBindings, _clusterRoleBindings, _quotas, _limitRanges, _quotaConfig];
+
+    /// <summary>The quota defaults in force (the ConfigMap's last valid content, else the options').</summary>
+    public ToolQuotaDefaults QuotaDefaults => _defaults;
+
+    private void OnQuotaConfig(JsonObject cm)
+    {
+        ToolQuotaDefaults defaults;
+        try
+        {
+            defaults = ToolQuotaConfig.FromConfigMap(cm) ?? _options.Quota;
+        }
+        catch (FormatException e)
+        {
+            // Keep what was in force; say why on the ConfigMap (kubectl describe shows it).
+            Log.LogWarning("tool-accounts quota defaults {Namespace}/{Name} ignored: {Error}", ToolQuotaConfig.Namespace, ToolQuotaConfig.Name, e.Message);
+            _events.Event(cm, EventRecorder.Warning, "InvalidQuotaDefaults", $"{ToolQuotaConfig.Key}: {e.Message}; the previous defaults stay in force");
+            return;
+        }
+        SetDefaults(defaults, "updated");
+    }
+
+    private void SetDefaults(ToolQuotaDefaults defaults, string what)
+    {
+        if (defaults.Fingerprint() == _defaults.Fingerprint()) return;
+        _defaults = defaults;
+        Log.LogInformation("tool-accounts quota defaults {What} ({Fingerprint}): reconciling every tool", what, defaults.Fingerprint());
+        foreach (var t in _tools.List()) Queue.Add(ToolPrefix + ObjectMeta.Name(t));
+    }
 
     /// <summary>Runs the controller with <see cref="ToolAccountsOptions.Workers"/> workers until cancelled.</summary>
     public Task RunAsync(CancellationToken ct) => RunAsync(_options.Workers, ct);
@@ -95,9 +139,8 @@ public sealed class ToolAccountsController : Controller
         var gid = (int)(Int(tool["spec"]?["gid"]) ?? uid);
         var disabled = Bool(tool["spec"]?["disabled"]) == true;
         var ns = ToolNames.Namespace(name);
-        var wasReady = IsReady(tool);
 
-        // 1. Namespace (and, when new or not yet ready, the quota and LimitRange; existing ones keep their overrides).
+        // 1. Namespace, quota and LimitRange.
         var nsObj = _namespaces.Get(ns);
         if (nsObj != null && ObjectMeta.IsDeleting(nsObj))
         {
@@ -114,15 +157,19 @@ public sealed class ToolAccountsController : Controller
                 return;
             }
         }
-        if (!wasReady)
-        {
-            await CreateOrGetAsync(ToolforgeResources.ResourceQuotas, ns, ToolObjects.ResourceQuota(name, _options.Quota.Hard), ct).ConfigureAwait(false);
-            await CreateOrGetAsync(ToolforgeResources.LimitRanges, ns, ToolObjects.LimitRange(name, _options.Quota), ct).ConfigureAwait(false);
-        }
+        await EnsureQuotaAsync(name, ct).ConfigureAwait(false);
 
         // 2. Home with logs/.
         var homes = _options.Toolforge.Homes;
-        HomeFiles.EnsureHome(homes, name, uid, gid, HomeFiles.HomeMode, "logs");
+        try
+        {
+            HomeFiles.EnsureHome(homes, name, uid, gid, HomeFiles.HomeMode, "logs");
+        }
+        catch (IOException e)
+        {
+            await HomeErrorAsync(tool, e, ct).ConfigureAwait(false);
+            throw;
+        }
 
         // 3. Access: the tools-user RoleBinding, only while enabled.
         var bindingName = name + "-tool-binding";
@@ -130,8 +177,10 @@ public sealed class ToolAccountsController : Controller
         if (disabled)
         {
             if (binding != null) await DeleteIgnoringNotFoundAsync(ToolforgeResources.RoleBindings, ns, bindingName, ct).ConfigureAwait(false);
-            await StopWorkloadsAsync(name, nsObj, ct).ConfigureAwait(false);
-            await SetToolStatusAsync(tool, false, "Disabled", "the tool is disabled: its access is revoked and its workloads are stopped", null, ct).ConfigureAwait(false);
+            var deletedPods = await StopWorkloadsAsync(tool, nsObj, ct).ConfigureAwait(false);
+            var message = "the tool is disabled: its access is revoked and its workloads are stopped";
+            if (deletedPods.Count > 0) message += $"; bare pods deleted (they cannot be suspended): {string.Join(", ", deletedPods)}";
+            await SetToolStatusAsync(tool, false, "Disabled", message, null, ct).ConfigureAwait(false);
             return;
         }
         var want = ToolObjects.ToolRoleBinding(name);
@@ -153,7 +202,16 @@ public sealed class ToolAccountsController : Controller
         if (marker == null || expires == null || expires.Value - now < _options.RenewBefore || !HomeFiles.Exists(homes, name, ".kube", "config"))
         {
             var credential = await _issuer.IssueAsync("tool-" + name, name, "toolforge", ct).ConfigureAwait(false);
-            WriteToolCredentials(name, uid, gid, credential);
+            try
+            {
+                WriteToolCredentials(name, uid, gid, credential);
+            }
+            catch (IOException e)
+            {
+                // E.g. the tool made .kube a symlink: nothing is written through it; say so and retry with backoff.
+                await HomeErrorAsync(tool, e, ct).ConfigureAwait(false);
+                throw;
+            }
             var newMarker = ToolObjects.Marker(now, credential.NotAfter);
             if (marker == null)
             {
@@ -176,6 +234,9 @@ public sealed class ToolAccountsController : Controller
         ScheduleRenewal(ToolPrefix + name, expires.Value);
         await SetToolStatusAsync(tool, true, "Provisioned", $"namespace {ns}, kubeconfig {Path.Combine(homes, name, ".kube", "config")}", expires, ct).ConfigureAwait(false);
     }
+
+    private Task HomeErrorAsync(JsonObject tool, IOException e, CancellationToken ct) =>
+        SetToolStatusAsync(tool, false, "HomeError", $"cannot write the credentials into {Path.Combine(_options.Toolforge.Homes, ObjectMeta.Name(tool))}: {e.Message}", null, ct);
 
     private void WriteToolCredentials(string name, int uid, int gid, ClientCredential c)
     {
@@ -214,22 +275,57 @@ public sealed class ToolAccountsController : Controller
     }
 
     /// <summary>
-    /// Disabling stops without deleting: Deployments to 0 replicas, CronJobs and unfinished Jobs suspended, each
-    /// remembering its previous value in an annotation. The namespace is marked first so that enabling restores
-    /// even after an interruption.
+    /// The tool's ResourceQuota and LimitRange: created from the defaults in force when missing; rewritten (defaults
+    /// plus the override kept on the quota) when they were written from other defaults. Otherwise left alone, so
+    /// an admin's edit stays until the defaults change.
     /// </summary>
-    private async Task StopWorkloadsAsync(string name, JsonObject nsObj, CancellationToken ct)
+    private async Task EnsureQuotaAsync(string name, CancellationToken ct)
     {
+        var ns = ToolNames.Namespace(name);
+        var defaults = _defaults;
+        var quota = _quotas.Get($"{ns}/{ns}");
+        if (quota == null)
+            quota = await CreateOrGetAsync(ToolforgeResources.ResourceQuotas, ns, ToolQuotaConfig.NewQuota(name, defaults), ct).ConfigureAwait(false);
+        var o = ToolQuotaConfig.OverrideOf(name, quota);
+        if (ToolQuotaConfig.Stale(quota, defaults))
+            await PatchIgnoringNotFoundAsync(ToolforgeResources.ResourceQuotas, ns, ns, ToolQuotaConfig.QuotaPatch(quota, defaults, o), ct).ConfigureAwait(false);
+        var lr = _limitRanges.Get($"{ns}/{ns}");
+        var remade = false;
+        if (lr == null)
+        {
+            lr = await CreateOrGetAsync(ToolforgeResources.LimitRanges, ns, ToolQuotaConfig.NewLimitRange(name, defaults), ct).ConfigureAwait(false);
+            // A LimitRange made again (deleted by hand) still carries the override's max.
+            remade = o?.LimitRangeMax(defaults) != null;
+        }
+        if (remade || ToolQuotaConfig.Stale(lr, defaults))
+            await PatchIgnoringNotFoundAsync(ToolforgeResources.LimitRanges, ns, ns, ToolQuotaConfig.LimitRangePatch(lr, defaults, o), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Disabling stops without deleting what can be resumed: Deployments, StatefulSets (when served),
+    /// ReplicationControllers and ReplicaSets without an owner go to 0 replicas, CronJobs and unfinished Jobs are suspended (a suspended Job's
+    /// active pods are removed by the Job controller), each remembering its previous value in an annotation. Pods
+    /// without a controller cannot be stopped any other way and would never come back, so running ones are deleted,
+    /// named in the namespace annotation, the Tool's status and an Event. The namespace is marked first so that
+    /// enabling restores even after an interruption. Returns the bare pods deleted so far.
+    /// </summary>
+    private async Task<List<string>> StopWorkloadsAsync(JsonObject tool, JsonObject nsObj, CancellationToken ct)
+    {
+        var name = ObjectMeta.Name(tool);
         var ns = ToolNames.Namespace(name);
         if (Str(ObjectMeta.Annotations(nsObj)?[ToolAccountLabels.WorkloadsStopped]) != "true")
             await _client.PatchAsync(ToolforgeResources.Namespaces, "", ns, Annotate(ToolAccountLabels.WorkloadsStopped, "true"), ct: ct).ConfigureAwait(false);
-        foreach (var d in await ItemsAsync(ToolforgeResources.Deployments, ns, ct).ConfigureAwait(false))
+        foreach (var r in new[] { ToolforgeResources.Deployments, ToolforgeResources.StatefulSets, ToolforgeResources.ReplicationControllers, ToolforgeResources.ReplicaSets })
         {
-            var replicas = Int(d["spec"]?["replicas"]) ?? 1;
-            if (replicas == 0) continue;
-            var patch = Annotate(ToolAccountLabels.DisabledReplicas, replicas.ToString(CultureInfo.InvariantCulture));
-            patch["spec"] = new JsonObject { ["replicas"] = 0 };
-            await PatchIgnoringNotFoundAsync(ToolforgeResources.Deployments, ns, ObjectMeta.Name(d), patch, ct).ConfigureAwait(false);
+            foreach (var d in await ItemsAsync(r, ns, ct).ConfigureAwait(false))
+            {
+                if (r == ToolforgeResources.ReplicaSets && Controller(d) != null) continue;
+                var replicas = Int(d["spec"]?["replicas"]) ?? 1;
+                if (replicas == 0) continue;
+                var patch = Annotate(ToolAccountLabels.DisabledReplicas, replicas.ToString(CultureInfo.InvariantCulture));
+                patch["spec"] = new JsonObject { ["replicas"] = 0 };
+                await PatchIgnoringNotFoundAsync(r, ns, ObjectMeta.Name(d), patch, ct).ConfigureAwait(false);
+            }
         }
         foreach (var r in new[] { ToolforgeResources.CronJobs, ToolforgeResources.Jobs })
         {
@@ -242,17 +338,35 @@ public sealed class ToolAccountsController : Controller
                 await PatchIgnoringNotFoundAsync(r, ns, ObjectMeta.Name(o), patch, ct).ConfigureAwait(false);
             }
         }
+
+        var deleted = (Str(ObjectMeta.Annotations(nsObj)?[ToolAccountLabels.DeletedPods]) ?? "")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries).ToList();
+        var bare = (await ItemsAsync(ToolforgeResources.Pods, ns, ct).ConfigureAwait(false))
+            .Where(p => Controller(p) == null && !ObjectMeta.IsDeleting(p) && Str(p["status"]?["phase"]) is not ("Succeeded" or "Failed"))
+            .Select(ObjectMeta.Name).ToList();
+        if (bare.Count == 0) return deleted;
+        deleted = deleted.Union(bare).Order(StringComparer.Ordinal).ToList();
+        // Recorded before deleting, so an interrupted pass still reports them.
+        await _client.PatchAsync(ToolforgeResources.Namespaces, "", ns, Annotate(ToolAccountLabels.DeletedPods, string.Join(",", deleted)), ct: ct).ConfigureAwait(false);
+        foreach (var pod in bare) await DeleteIgnoringNotFoundAsync(ToolforgeResources.Pods, ns, pod, ct).ConfigureAwait(false);
+        await _events.EventAsync(tool, EventRecorder.Normal, "BarePodsDeleted",
+            $"tool disabled: deleted pods without a controller in {ns} (they cannot be suspended and are not restored on enable): {string.Join(", ", bare)}", ct).ConfigureAwait(false);
+        Log.LogInformation("tool-accounts tool={Tool} disabled: bare pods deleted {Pods}", name, string.Join(",", bare));
+        return deleted;
     }
 
     private async Task StartWorkloadsAsync(string name, CancellationToken ct)
     {
         var ns = ToolNames.Namespace(name);
-        foreach (var d in await ItemsAsync(ToolforgeResources.Deployments, ns, ct).ConfigureAwait(false))
+        foreach (var r in new[] { ToolforgeResources.Deployments, ToolforgeResources.StatefulSets, ToolforgeResources.ReplicationControllers, ToolforgeResources.ReplicaSets })
         {
-            if (Str(ObjectMeta.Annotations(d)?[ToolAccountLabels.DisabledReplicas]) is not { } saved) continue;
-            var patch = Annotate(ToolAccountLabels.DisabledReplicas, null);
-            if (int.TryParse(saved, NumberStyles.None, CultureInfo.InvariantCulture, out var replicas)) patch["spec"] = new JsonObject { ["replicas"] = replicas };
-            await PatchIgnoringNotFoundAsync(ToolforgeResources.Deployments, ns, ObjectMeta.Name(d), patch, ct).ConfigureAwait(false);
+            foreach (var d in await ItemsAsync(r, ns, ct).ConfigureAwait(false))
+            {
+                if (Str(ObjectMeta.Annotations(d)?[ToolAccountLabels.DisabledReplicas]) is not { } saved) continue;
+                var patch = Annotate(ToolAccountLabels.DisabledReplicas, null);
+                if (int.TryParse(saved, NumberStyles.None, CultureInfo.InvariantCulture, out var replicas)) patch["spec"] = new JsonObject { ["replicas"] = replicas };
+                await PatchIgnoringNotFoundAsync(r, ns, ObjectMeta.Name(d), patch, ct).ConfigureAwait(false);
+            }
         }
         foreach (var r in new[] { ToolforgeResources.CronJobs, ToolforgeResources.Jobs })
         {
@@ -264,15 +378,18 @@ public sealed class ToolAccountsController : Controller
                 await PatchIgnoringNotFoundAsync(r, ns, ObjectMeta.Name(o), patch, ct).ConfigureAwait(false);
             }
         }
-        await _client.PatchAsync(ToolforgeResources.Namespaces, "", ns, Annotate(ToolAccountLabels.WorkloadsStopped, null), ct: ct).ConfigureAwait(false);
+        var unmark = Annotate(ToolAccountLabels.WorkloadsStopped, null);
+        unmark["metadata"]!["annotations"]![ToolAccountLabels.DeletedPods] = null;
+        await _client.PatchAsync(ToolforgeResources.Namespaces, "", ns, unmark, ct: ct).ConfigureAwait(false);
     }
+
+    /// <summary>The ownerReference with controller=true, or null.</summary>
+    private static JsonObject? Controller(JsonObject obj) =>
+        (obj["metadata"]?["ownerReferences"] as JsonArray ?? []).OfType<JsonObject>().FirstOrDefault(r => Bool(r["controller"]) == true);
 
     private static bool IsFinished(JsonObject job) =>
         (Arr(job["status"]?["conditions"]) ?? []).OfType<JsonObject>()
             .Any(c => Str(c["type"]) is "Complete" or "Failed" && Str(c["status"]) == "True");
-
-    private static bool IsReady(JsonObject obj) =>
-        (Arr(obj["status"]?["conditions"]) ?? []).OfType<JsonObject>().Any(c => Str(c["type"]) == "Ready" && Str(c["status"]) == "True");
 
     private async Task SetToolStatusAsync(JsonObject tool, bool ready, string reason, string message, DateTimeOffset? expires, CancellationToken ct)
     {
@@ -438,8 +555,18 @@ public sealed class ToolAccountsController : Controller
         }
     }
 
-    private async Task<IEnumerable<JsonObject>> ItemsAsync(ResourceRef r, string ns, CancellationToken ct) =>
-        ((await _client.ListAsync(r, ns, ct: ct).ConfigureAwait(false))["items"] as JsonArray ?? []).OfType<JsonObject>();
+    /// <summary>The objects of a resource in a namespace; none when the server does not serve the resource.</summary>
+    private async Task<IEnumerable<JsonObject>> ItemsAsync(ResourceRef r, string ns, CancellationToken ct)
+    {
+        try
+        {
+            return ((await _client.ListAsync(r, ns, ct: ct).ConfigureAwait(false))["items"] as JsonArray ?? []).OfType<JsonObject>();
+        }
+        catch (ApiException e) when (e.IsNotFound)
+        {
+            return [];
+        }
+    }
 
     private static JsonObject Annotate(string key, string? value) =>
         new() { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [key] = value } } };

@@ -6,7 +6,9 @@ namespace Anvil.Toolforge.Accounts;
 
 /// <summary>
 /// What <c>anvil up</c> installs through the API before the tool-accounts controller starts: the tools/users CRDs
-/// (waiting until they are served) and Toolforge's ClusterRoles. Idempotent: existing objects are updated in place.
+/// (waiting until they are served), Toolforge's ClusterRoles, and the namespace <c>maintain-kubeusers</c> with the
+/// quota defaults ConfigMap (created only when missing: an admin's edits survive restarts). Idempotent: existing
+/// CRDs and roles are updated in place.
 /// </summary>
 public static class ToolforgeBootstrap
 {
@@ -16,8 +18,26 @@ public static class ToolforgeBootstrap
             await CreateOrUpdateAsync(admin, ResourceRef.CustomResourceDefinitions, crd, ct).ConfigureAwait(false);
         foreach (var role in ToolforgeRoles.Roles())
             await CreateOrUpdateAsync(admin, ToolforgeResources.ClusterRoles, role, ct).ConfigureAwait(false);
+        await CreateIfMissingAsync(admin, ToolforgeResources.Namespaces, "", new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Namespace",
+            ["metadata"] = new JsonObject { ["name"] = ToolQuotaConfig.Namespace },
+        }, ct).ConfigureAwait(false);
+        await CreateIfMissingAsync(admin, ToolforgeResources.ConfigMaps, ToolQuotaConfig.Namespace, ToolQuotaConfig.ConfigMap(ToolQuotaDefaults.Standard), ct).ConfigureAwait(false);
         foreach (var r in new[] { ToolforgeResources.Tools, ToolforgeResources.Users })
             await WaitServedAsync(admin, r, ct).ConfigureAwait(false);
+    }
+
+    private static async Task CreateIfMissingAsync(KubeClient client, ResourceRef r, string ns, JsonObject obj, CancellationToken ct)
+    {
+        try
+        {
+            await client.CreateAsync(r, ns, obj, ct).ConfigureAwait(false);
+        }
+        catch (ApiException e) when (e.IsAlreadyExists)
+        {
+        }
     }
 
     private static async Task CreateOrUpdateAsync(KubeClient client, ResourceRef r, JsonObject obj, CancellationToken ct)

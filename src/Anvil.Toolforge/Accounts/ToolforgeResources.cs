@@ -17,6 +17,10 @@ public static class ToolforgeResources
     public static readonly ResourceRef ClusterRoleBindings = new("rbac.authorization.k8s.io", "v1", "clusterrolebindings", false);
     public static readonly ResourceRef Csrs = new("certificates.k8s.io", "v1", "certificatesigningrequests", false);
     public static readonly ResourceRef Deployments = new("apps", "v1", "deployments", true);
+    public static readonly ResourceRef ReplicaSets = new("apps", "v1", "replicasets", true);
+    public static readonly ResourceRef StatefulSets = new("apps", "v1", "statefulsets", true);
+    public static readonly ResourceRef ReplicationControllers = new("", "v1", "replicationcontrollers", true);
+    public static readonly ResourceRef Pods = new("", "v1", "pods", true);
     public static readonly ResourceRef CronJobs = new("batch", "v1", "cronjobs", true);
     public static readonly ResourceRef Jobs = new("batch", "v1", "jobs", true);
 }

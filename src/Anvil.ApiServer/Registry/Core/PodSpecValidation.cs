@@ -89,7 +89,7 @@ internal static class PodSpecValidation
     }
 
     /// <summary>ValidateVolumes: names are DNS labels and unique, exactly one source. Returns the valid volume names.</summary>
-    static HashSet<string> ValidateVolumes(JsonObject spec, string path, List<FieldError> errs)
+    internal static HashSet<string> ValidateVolumes(JsonObject spec, string path, List<FieldError> errs)
     {
         var names = new HashSet<string>();
         var i = 0;
@@ -212,7 +212,7 @@ internal static class PodSpecValidation
         }
     }
 
-    static IEnumerable<FieldError> ValidateContainerCommon(JsonObject c, HashSet<string> volumes, string path)
+    internal static IEnumerable<FieldError> ValidateContainerCommon(JsonObject c, HashSet<string> volumes, string path)
     {
         var name = Str(c["name"]) ?? "";
         if (name.Length == 0) yield return FieldError.Required(path + ".name");

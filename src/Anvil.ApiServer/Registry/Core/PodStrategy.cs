@@ -20,6 +20,10 @@ public sealed class PodStrategy : BuiltinStrategy
 
     public override bool ReturnDeletedObject => true;
 
+    /// <summary>pods/ephemeralcontainers has its own strategy (only spec.ephemeralContainers may change).</summary>
+    public override ResourceStrategy? ForSubresource(string subresource) =>
+        subresource == "ephemeralcontainers" ? PodEphemeralContainersStrategy.Instance : null;
+
     /// <summary>
     /// Pods bound to a node wait for their kubelet (spec.terminationGracePeriodSeconds, default 30);
     /// unbound or finished pods, and gracePeriodSeconds=0, go at once (pod strategy CheckGracefulDelete).
