@@ -86,9 +86,12 @@ public sealed class RuncAttachTests(RuntimeFixture f) : IClassFixture<RuntimeFix
         if (RuntimeFixture.Unavailable is { } why) { Console.WriteLine($"skipped: {why}"); return; }
         var id = await StartAsync("tty", new ContainerStdio(true, true, true), "sh", "-c", "read x; echo got $x; tty; stty size; exit 4");
 
-        await using var p = await f.Runtime.AttachAsync(id, new ExecOptions([], true, true, true, true) { Width = 100, Height = 30 }, CancellationToken.None);
+        await using var p = await f.Runtime.AttachAsync(id, new ExecOptions([], true, true, true, true) { Width = 80, Height = 20 }, CancellationToken.None);
         Assert.Null(p.Stderr);
         var stdout = ReadAllAsync(p.Stdout);
+        // kubectl attach sends a size one larger first, then the real one.
+        p.Resize(101, 31);
+        p.Resize(100, 30);
         await p.Stdin!.WriteAsync("abc\r"u8.ToArray());
 
         Assert.Equal(0, await p.Exited.WaitAsync(Bound));

@@ -34,6 +34,9 @@ public static class ConmonAttach
     /// <summary>The control fifo's name inside the bundle.</summary>
     public const string ControlFifoName = "ctl";
 
+    /// <summary>The fifo conmon passes sizes on to itself (from the ctl fifo to its terminal handler).</summary>
+    public const string WindowSizeFifoName = "winsz";
+
     /// <summary>The pipe and the data of one packet from conmon; null for an empty packet (which carries nothing).</summary>
     public static (byte Pipe, ReadOnlyMemory<byte> Data)? ParsePacket(ReadOnlyMemory<byte> packet) =>
         packet.Length == 0 ? null : (packet.Span[0], packet[1..]);

@@ -20,6 +20,12 @@ internal sealed class ConmonAttachProcess : ExecProcess
     [DllImport("libc", SetLastError = true)] private static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
     [DllImport("libc", SetLastError = true)] private static extern nint write(int fd, byte[] buf, nint count);
     [DllImport("libc", SetLastError = true)] private static extern int close(int fd);
+    [DllImport("libc", SetLastError = true)] private static extern int ioctl(int fd, nuint request, out int value);
+
+    private const nuint FIONREAD = 0x541B;
+    /// <summary>How long a resize waits for conmon to take the previous one: 100 × 5 ms.</summary>
+    private const int ResizeSettleChecks = 100;
+    private static readonly TimeSpan ResizeSettleStep = TimeSpan.FromMilliseconds(5);
 
     /// <summary>Output buffered for a slow client before the socket is no longer read (conmon then drops this client's output).</summary>
     private const long OutputBufferLimit = 16 * 1024 * 1024;
@@ -31,6 +37,7 @@ internal sealed class ConmonAttachProcess : ExecProcess
     private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _reading;
+    private readonly Lock _resizeLock = new();
     private int _detached;
 
     private ConmonAttachProcess(Socket socket, string bundle, ContainerStdio stdio, ExecOptions options)
@@ -108,23 +115,36 @@ internal sealed class ConmonAttachProcess : ExecProcess
         }
     }
 
-    /// <summary>Sets the container's terminal size through conmon's ctl fifo (no-op without a tty).</summary>
+    /// <summary>
+    /// Sets the container's terminal size through conmon's ctl fifo (no-op without a tty). conmon (2.1.6 here) applies only
+    /// the first of several resize lines that it reads at once, and kubectl attach sends two sizes right after another:
+    /// so a resize is written only once conmon has taken the previous one from its fifos (bounded wait).
+    /// </summary>
     public override void Resize(ushort width, ushort height)
     {
         if (!_tty) return;
-        // Non-blocking: opening a fifo whose conmon has gone fails (ENXIO) instead of waiting for a reader forever.
-        var fd = open(Path.Combine(_bundle, ConmonAttach.ControlFifoName), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-        if (fd < 0) throw new IOException($"the container's control fifo cannot be opened: errno {Marshal.GetLastPInvokeError()}");
-        try
+        lock (_resizeLock)
         {
-            var line = Encoding.ASCII.GetBytes(ConmonAttach.ResizeMessage(width, height));
-            if (write(fd, line, line.Length) != line.Length) throw new IOException($"writing the resize failed: errno {Marshal.GetLastPInvokeError()}");
-        }
-        finally
-        {
-            close(fd);
+            // Non-blocking: opening a fifo whose conmon has gone fails (ENXIO) instead of waiting for a reader forever.
+            var fd = open(Path.Combine(_bundle, ConmonAttach.ControlFifoName), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+            if (fd < 0) throw new IOException($"the container's control fifo cannot be opened: errno {Marshal.GetLastPInvokeError()}");
+            var winsz = open(Path.Combine(_bundle, ConmonAttach.WindowSizeFifoName), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+            try
+            {
+                for (var i = 0; i < ResizeSettleChecks && (Pending(fd) || Pending(winsz)); i++) Thread.Sleep(ResizeSettleStep);
+                var line = Encoding.ASCII.GetBytes(ConmonAttach.ResizeMessage(width, height));
+                if (write(fd, line, line.Length) != line.Length) throw new IOException($"writing the resize failed: errno {Marshal.GetLastPInvokeError()}");
+            }
+            finally
+            {
+                close(fd);
+                if (winsz >= 0) close(winsz);
+            }
         }
     }
+
+    /// <summary>Whether a fifo still holds bytes its reader has not taken (FIONREAD works on either end of a pipe).</summary>
+    private static bool Pending(int fd) => fd >= 0 && ioctl(fd, FIONREAD, out var n) == 0 && n > 0;
 
     /// <summary>Detaches (the container keeps running).</summary>
     public override void Kill() => Detach();
