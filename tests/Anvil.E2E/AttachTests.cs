@@ -156,6 +156,38 @@ public sealed class AttachTests(AnvilNodeServer server) : E2ETest(server), IClas
         Assert.Equal($"pod {ns}/term terminated (Error)", lines.Last());
     }
 
+    [Fact]
+    public async Task AttachWithATerminalToAShell()
+    {
+        if (Unavailable() is { } why) { Console.WriteLine($"skipped: {why}"); return; }
+        if (!File.Exists("/usr/bin/script")) { Console.WriteLine("skipped: script (util-linux) is not installed"); return; }
+        var ns = await NamespaceAsync("attach-shell");
+        await CreateAsync(ns, $$"""
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: shell}
+            spec:
+              nodeName: {{AnvilNodeServer.NodeName}}
+              terminationGracePeriodSeconds: 1
+              containers:
+              - {name: main, image: busybox, command: [sh], stdin: true, tty: true}
+            """);
+        await RunningAsync(ns, "shell");
+
+        var (code, output) = await InTerminalAsync(30, 90, [(Prompt, "echo hi-$((1+2))\r"), ("hi-3", "exit 7\r")], "attach", "-it", "shell", "-n", ns);
+
+        var lines = output.Replace("\r", "", StringComparison.Ordinal).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(code == 0, $"exit code {code}\n{output}");
+        Assert.Contains("hi-3", lines);
+        Assert.True("Session ended, resume using 'kubectl attach shell -c main -i -t' command when the pod is running" == lines.Last(), output);
+        // kubectl prints how to come back only for pods that restart their containers (restartPolicy Always); this one does.
+        await EventuallyAsync("the shell's exit recorded", async () =>
+        {
+            var last = await JsonPathAsync(ns, "pod", "shell", "{.status.containerStatuses[0].lastState.terminated.exitCode}");
+            return (last == "7", last);
+        }, RunTimeout);
+    }
+
     /// <summary>
     /// Runs kubectl under script(1), which gives it a pseudo-terminal of the given size; types each input once the terminal
     /// has shown its text; returns the exit code and everything the terminal showed.
