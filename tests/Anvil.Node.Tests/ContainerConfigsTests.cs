@@ -36,4 +36,12 @@ public sealed class ContainerConfigsTests
         Assert.Equal(["A=1", "HOSTNAME=p"], cfg.Env);
         Assert.Equal(("/tmp", 65534u, 65534u, 3, "u1"), (cfg.WorkingDir, cfg.Uid, cfg.Gid, cfg.Attempt, cfg.PodUid));
     }
+
+    [Fact]
+    public void StdioFollowsTheSpec()
+    {
+        var pod = JsonNode.Parse("""{"metadata":{"name":"p","namespace":"ns","uid":"u1"},"spec":{}}""")!.AsObject();
+        var c = JsonNode.Parse("""{"name":"c","image":"busybox","stdin":true,"tty":true}""")!.AsObject();
+        Assert.Equal(new ContainerStdio(true, false, true), ContainerConfigs.From(pod, c, "/img", 0).Stdio);
+    }
 }

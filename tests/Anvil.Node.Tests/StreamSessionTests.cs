@@ -133,4 +133,21 @@ public sealed class StreamSessionTests
         await session.WaitAsync(Bound);
         Assert.Equal(((ushort)120, (ushort)40), (started!.Width, started.Height));
     }
+
+    [Theory]
+    [InlineData(false, "error executing command in container: no such container")]
+    [InlineData(true, "error attaching to container: no such container")]
+    public async Task AFailedStartIsReportedOnTheErrorChannel(bool attach, string message)
+    {
+        var (server, client) = await PairAsync();
+        var session = StreamSession.RunAsync(server, RemoteCommand.V5, new ExecOptions(attach ? [] : ["true"], false, true, true, false),
+            (_, _) => Task.FromException<ExecProcess>(new IOException("no such container")), _ => RemoteCommand.SuccessStatus(),
+            NullLogger.Instance, CancellationToken.None, attach);
+        Assert.Equal(Frame(RemoteCommand.StdoutChannel), await MessageAsync(client));
+
+        Assert.Equal(Frame(RemoteCommand.ErrorChannel, "{\"metadata\":{},\"status\":\"Failure\",\"message\":\"" + message + "\"}"), await MessageAsync(client));
+        Assert.Null(await ReceiveAsync(client));
+        await client.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", CancellationToken.None);
+        await session.WaitAsync(Bound);
+    }
 }

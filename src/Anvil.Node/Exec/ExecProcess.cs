@@ -17,7 +17,7 @@ public abstract class ExecProcess : IAsyncDisposable
     /// <summary>Sets the terminal size (no-op without a tty).</summary>
     public abstract void Resize(ushort width, ushort height);
 
-    /// <summary>Kills the process (SIGKILL) if it still runs.</summary>
+    /// <summary>Kills the process (SIGKILL) if it still runs; an attach session detaches instead.</summary>
     public abstract void Kill();
 
     public abstract ValueTask DisposeAsync();

@@ -19,9 +19,12 @@ public static class StreamSession
 
     /// <param name="start">Starts the process (with the terminal size, when the client sent one first).</param>
     /// <param name="status">The status JSON for an exit code (see <see cref="RemoteCommand.ExitCodeStatus"/>).</param>
+    /// <param name="attach">An attach session: a failure to start is "error attaching to container", and a client that goes
+    /// away detaches (<see cref="ExecProcess.Kill"/> of an attach session leaves the container running).</param>
     public static async Task RunAsync(WebSocket ws, string protocol, ExecOptions options, Func<ExecOptions, CancellationToken, Task<ExecProcess>> start,
-        Func<int, byte[]> status, ILogger log, CancellationToken ct)
+        Func<int, byte[]> status, ILogger log, CancellationToken ct, bool attach = false)
     {
+        var failure = attach ? "error attaching to container" : "error executing command in container";
         using var sendLock = new SemaphoreSlim(1, 1);
         using var session = CancellationTokenSource.CreateLinkedTokenSource(ct);
         async Task SendAsync(byte[] frame)
@@ -54,9 +57,9 @@ public static class StreamSession
             {
                 process = await start(options, ct).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is IOException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            catch (Exception e) when (e is IOException or InvalidOperationException or NotSupportedException or System.ComponentModel.Win32Exception)
             {
-                await SendAsync(RemoteCommand.Frame(RemoteCommand.ErrorChannel, RemoteCommand.FailureStatus($"error executing command in container: {e.Message}"))).ConfigureAwait(false);
+                await SendAsync(RemoteCommand.Frame(RemoteCommand.ErrorChannel, RemoteCommand.FailureStatus($"{failure}: {e.Message}"))).ConfigureAwait(false);
                 await CloseAsync(ws, first ?? reader.NextAsync(session.Token), ct).ConfigureAwait(false);
                 return;
             }
@@ -74,7 +77,8 @@ public static class StreamSession
 
             if (await Task.WhenAny(process.Exited, input).ConfigureAwait(false) == input && !process.Exited.IsCompleted)
             {
-                log.LogInformation("exec client gone; killing the process command={Command}", string.Join(' ', options.Command));
+                if (attach) log.LogInformation("attach client gone; detaching");
+                else log.LogInformation("exec client gone; killing the process command={Command}", string.Join(' ', options.Command));
                 process.Kill();
                 session.Cancel();
                 await IgnoreAsync(Task.WhenAll(stdout, stderr, process.Exited)).ConfigureAwait(false);

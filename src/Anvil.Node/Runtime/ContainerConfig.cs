@@ -17,4 +17,5 @@ public sealed record ContainerConfig(
     string Hostname = "",
     ContainerResources? Resources = null,
     IReadOnlyList<ContainerMount>? Mounts = null,
-    IReadOnlyList<uint>? AdditionalGids = null);
+    IReadOnlyList<uint>? AdditionalGids = null,
+    ContainerStdio? Stdio = null);

@@ -32,6 +32,16 @@ public interface IRuntimeService
     /// <summary>Starts a command in a running container with streams (CRI's Exec, served by the kubelet's /exec).</summary>
     Task<global::Anvil.Node.Exec.ExecProcess> ExecAsync(string id, global::Anvil.Node.Exec.ExecOptions options, CancellationToken ct);
     /// <summary>
+    /// Attaches to a running container's main process (CRI's Attach, served by the kubelet's /attach). Whether it has a
+    /// terminal comes from the container (<see cref="ContainerStdioAsync"/>), not from <paramref name="options"/>.
+    /// </summary>
+    Task<global::Anvil.Node.Exec.ExecProcess> AttachAsync(string id, global::Anvil.Node.Exec.ExecOptions options, CancellationToken ct) =>
+        throw new NotSupportedException("attach is not supported by this runtime");
+
+    /// <summary>How the container's stdio was set up (stdin, stdinOnce, tty).</summary>
+    Task<ContainerStdio> ContainerStdioAsync(string id, CancellationToken ct) => Task.FromResult(ContainerStdio.None);
+
+    /// <summary>
     /// Runs <paramref name="command"/> in a running container and waits for it (CRI ExecSync, used by exec probes):
     /// output is bounded, and the command is killed once <paramref name="timeout"/> has passed.
     /// </summary>

@@ -68,7 +68,7 @@ internal static class OciSpec
             ["ociVersion"] = "1.0.2",
             ["process"] = new JsonObject
             {
-                ["terminal"] = false,
+                ["terminal"] = c.Stdio?.Tty == true,
                 ["user"] = user,
                 ["args"] = new JsonArray(c.Args.Select(a => (JsonNode?)JsonValue.Create(a)).ToArray()),
                 ["env"] = env,

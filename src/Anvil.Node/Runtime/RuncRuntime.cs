@@ -112,8 +112,9 @@ public sealed partial class RuncRuntime : IRuntimeService
             "-r", _runc, "-b", bundle, "-p", pidFile, "-P", Path.Combine(bundle, "conmon.pid"),
             // The kubelet's containerLogMaxSize (10 MiB): conmon starts the log afresh when it reaches it.
             "-l", "k8s-file:" + log, "--log-size-max", "10485760", "--exit-dir", Path.Combine(bundle, "exits"), "--persist-dir", Path.Combine(bundle, "persist"),
-            "--socket-dir-path", Path.Combine(bundle, "sockets"), "--log-level", "info",
+            "--socket-dir-path", Path.Combine(bundle, "sockets"), "--log-level", "info", .. ConmonStdioArgs(config.Stdio),
         ];
+        WriteStdio(bundle, config.Stdio);
         // conmon daemonizes; its output goes to a file so no pipe of ours is held open by it.
         var cmd = "exec \"$0\" \"$@\" </dev/null >>" + Quote(Path.Combine(bundle, "conmon.out")) + " 2>&1";
         var (code, _, _) = await HostCommand.RunAsync("/bin/sh", new[] { "-c", cmd, _conmon }.Concat(args), ct).ConfigureAwait(false);

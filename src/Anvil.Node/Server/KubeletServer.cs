@@ -141,10 +141,11 @@ public sealed class KubeletServer : IAsyncDisposable
             await TextAsync(ctx, 500, $"container not found (\"{container}\")").ConfigureAwait(false);
             return;
         }
+        // As the kubelet does: an attach has a terminal exactly when the container was made with one.
         if (attach)
         {
-            await TextAsync(ctx, 500, "attach is not supported by this node yet").ConfigureAwait(false);
-            return;
+            tty = (await _agent.Runtime.ContainerStdioAsync(target.Id, ct).ConfigureAwait(false)).Tty;
+            stderr = !tty && (Flag(q["error"]) || Flag(q["stderr"]));
         }
         if (!ctx.WebSockets.IsWebSocketRequest)
         {
@@ -160,6 +161,14 @@ public sealed class KubeletServer : IAsyncDisposable
 
         var options = new ExecOptions(command, stdin, stdout, stderr, tty);
         using var ws = await ctx.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { SubProtocol = protocol }).ConfigureAwait(false);
+        if (attach)
+        {
+            _log.LogInformation("attach pod={Namespace}/{Pod} container={Container} tty={Tty} stdin={Stdin} protocol={Protocol}", ns, pod, container, tty, stdin, protocol);
+            // The kubelet reports success when an attach ends: the container's exit code is in the pod's status.
+            await StreamSession.RunAsync(ws, protocol, options, (o, c) => _agent.Runtime.AttachAsync(target.Id, o, c),
+                _ => RemoteCommand.SuccessStatus(), _log, ct, attach: true).ConfigureAwait(false);
+            return;
+        }
         _log.LogInformation("exec pod={Namespace}/{Pod} container={Container} tty={Tty} protocol={Protocol}", ns, pod, container, tty, protocol);
         await StreamSession.RunAsync(ws, protocol, options, (o, c) => _agent.Runtime.ExecAsync(target.Id, o, c),
             code => code == 0 ? RemoteCommand.SuccessStatus() : RemoteCommand.ExitCodeStatus(command, code), _log, ct).ConfigureAwait(false);

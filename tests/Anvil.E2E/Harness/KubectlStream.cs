@@ -72,6 +72,30 @@ public sealed class KubectlStream : IDisposable
         }
     }
 
+    /// <summary>
+    /// Waits for kubectl to exit (a test failure after <paramref name="timeout"/>); returns its exit code and the stdout
+    /// lines not read yet.
+    /// </summary>
+    public async Task<(int ExitCode, List<string> Unread)> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token).ConfigureAwait(false);
+            var rest = new List<string>();
+            await foreach (var line in _lines.Reader.ReadAllAsync(cts.Token).ConfigureAwait(false))
+            {
+                _seen.Add(line);
+                rest.Add(line);
+            }
+            return (_process.ExitCode, rest);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new Xunit.Sdk.XunitException($"kubectl did not exit within {timeout.TotalSeconds:0} s\n{Describe()}");
+        }
+    }
+
     public string Describe()
     {
         var exit = _process.HasExited ? _process.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture) : "still running";
