@@ -28,6 +28,18 @@ public sealed class RuncRuntimeTests(RuntimeFixture f) : IClassFixture<RuntimeFi
         }
     }
 
+    private async Task WaitLogAsync(string id, string text)
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        while (true)
+        {
+            var s = await f.Runtime.ContainerStatusAsync(id, CancellationToken.None);
+            if (File.Exists(s!.LogPath) && CriLog.Parse(await File.ReadAllLinesAsync(s.LogPath)).Any(l => l.Text == text)) return;
+            Assert.True(DateTime.UtcNow < deadline, $"container {id} never logged \"{text}\"");
+            await Task.Delay(100);
+        }
+    }
+
     [Fact]
     public async Task EchoExitCodeAndCriLog()
     {
@@ -65,8 +77,10 @@ public sealed class RuncRuntimeTests(RuntimeFixture f) : IClassFixture<RuntimeFi
     public async Task TermHandlerExitsWithinGracePeriod()
     {
         if (RuntimeFixture.Unavailable is { } why) { Console.WriteLine($"skipped: {why}"); return; }
-        var id = await f.Runtime.CreateContainerAsync(await ConfigAsync("trapper", "trap 'exit 7' TERM; while true; do sleep 0.1; done"), CancellationToken.None);
+        var id = await f.Runtime.CreateContainerAsync(await ConfigAsync("trapper", "trap 'exit 7' TERM; echo trapped; while true; do sleep 0.1; done"), CancellationToken.None);
         await f.Runtime.StartContainerAsync(id, CancellationToken.None);
+        // A TERM sent before the shell has set its trap would be ignored (PID 1 without a handler): wait for the trap.
+        await WaitLogAsync(id, "trapped");
         await f.Runtime.StopContainerAsync(id, TimeSpan.FromSeconds(30), CancellationToken.None);
         Assert.Equal(7, (await WaitExitedAsync(id)).ExitCode);
         await f.Runtime.RemoveContainerAsync(id, CancellationToken.None);
