@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Anvil.Machinery.Serialization;
+using Anvil.Machinery.Tls;
 
 namespace Anvil.Client;
 

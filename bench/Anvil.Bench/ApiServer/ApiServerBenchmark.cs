@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using Anvil.ApiServer;
 using Anvil.Bench.Measurement;
 using Anvil.Client;
+using Anvil.Machinery.Tls;
 
 namespace Anvil.Bench.ApiServer;
 

@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
-using Anvil.Client;
+using Anvil.Machinery.Tls;
 
 namespace Anvil.Bench.ApiServer;
 

@@ -4,7 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Anvil.Client;
+using Anvil.Machinery.Tls;
 
 namespace Anvil.E2E.Harness;
 
