@@ -149,7 +149,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         new Metrics.MetricsApi(Catalog, Resources, handler.NodeStats, time).Register(handler);
         var serverAddress = $"{_options.Bind}:{_options.Port}";
         var (kubeletCert, kubeletKey) = Pki.IssueClientCertificate(Kubelet.KubeletClient.ClientName, [], TimeSpan.FromDays(365));
-        handler.Kubelet = new Kubelet.KubeletClient(ClusterPki.WithKey(kubeletCert, kubeletKey), Pki.Ca);
+        handler.Kubelet = new Kubelet.KubeletClient(Machinery.Tls.ClusterTrust.LoadCertificate(kubeletCert, kubeletKey), Pki.Ca);
         // pods/exec and pods/attach arrive as WebSocket upgrades.
         _app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
 

@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Anvil.Machinery.Serialization;
+using Anvil.Machinery.Tls;
 
 namespace Anvil.Client;
 
@@ -29,30 +30,17 @@ public sealed class KubeClient : IDisposable
             SslOptions =
             {
                 ClientCertificates = new X509CertificateCollection { clientCertificate },
-                RemoteCertificateValidationCallback = (_, cert, _, _) => cert != null && Chains(cert, caCertificate),
+                RemoteCertificateValidationCallback = (_, cert, _, _) => cert != null && ClusterTrust.ChainsTo(cert, caCertificate),
             },
         };
         _http = new HttpClient(handler) { BaseAddress = server, Timeout = Timeout.InfiniteTimeSpan };
         _http.DefaultRequestHeaders.UserAgent.ParseAdd(userAgent);
     }
 
-    private static bool Chains(X509Certificate cert, X509Certificate2 ca)
-    {
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(ca);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        using var c2 = new X509Certificate2(cert);
-        return chain.Build(c2);
-    }
-
     /// <summary>Builds a client from PEM texts (CA, client certificate and key).</summary>
     public static KubeClient FromPem(Uri server, string caPem, string certPem, string keyPem, string userAgent = "anvil")
     {
-        var ca = X509Certificate2.CreateFromPem(caPem);
-        using var pem = X509Certificate2.CreateFromPem(certPem, keyPem);
-        var cert = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
-        return new KubeClient(server, ca, cert, userAgent);
+        return new KubeClient(server, X509Certificate2.CreateFromPem(caPem), ClusterTrust.LoadCertificate(certPem, keyPem), userAgent);
     }
 
     public Task<JsonObject> GetAsync(ResourceRef r, string ns, string name, CancellationToken ct = default) =>

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Anvil.Client;
+using Anvil.Client.Events;
 using Anvil.Machinery.Meta;
 using Anvil.Machinery.Validation;
 using Anvil.Scheduler.Cache;
@@ -44,7 +45,7 @@ public sealed class Scheduler
         _time = time ?? TimeProvider.System;
         _queue = new SchedulingQueue(_time);
         _algorithm = new SchedulingAlgorithm(_options.Seed is { } seed ? new Random(seed) : new Random()) { PercentageOfNodesToScore = _options.PercentageOfNodesToScore };
-        _events = new EventRecorder(client, _options.SchedulerName, log, _time);
+        _events = new EventRecorder(client, _options.SchedulerName, log, _time) { Writers = 2 };
         _bindSlots = new SemaphoreSlim(Math.Max(1, _options.BindParallelism));
         _pods = new Informer(client, Pods, log);
         _nodes = new Informer(client, Nodes, log);
@@ -68,10 +69,10 @@ public sealed class Scheduler
         lock (_cache.Gate) return _cache.Nodes.Select(n => (n.Name, n.Unschedulable)).ToList();
     }
 
-    /// <summary>Runs until cancelled: informers, the queue's timers, the event writers and the scheduling loop.</summary>
+    /// <summary>Runs until cancelled: informers, the queue's timers and the scheduling loop.</summary>
     public async Task RunAsync(CancellationToken ct)
     {
-        var background = new List<Task> { _pods.RunAsync(ct), _nodes.RunAsync(ct), _events.RunAsync(2, ct), FlushLoopAsync(ct) };
+        var background = new List<Task> { _pods.RunAsync(ct), _nodes.RunAsync(ct), FlushLoopAsync(ct) };
         try
         {
             await _nodes.WaitForSyncAsync(ct).ConfigureAwait(false);
@@ -150,7 +151,7 @@ public sealed class Scheduler
             await _client.SendAsync(HttpMethod.Post, Pods.Path(pod.Namespace, pod.Name, "binding"), binding, "application/json", ct).ConfigureAwait(false);
             _queue.Done(queued);
             Interlocked.Increment(ref _bound);
-            _events.Eventf(obj, "Normal", "Scheduled", $"Successfully assigned {pod.Namespace}/{pod.Name} to {node}");
+            Event(obj, EventRecorder.Normal, "Scheduled", $"Successfully assigned {pod.Namespace}/{pod.Name} to {node}");
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -163,7 +164,7 @@ public sealed class Scheduler
             if (e is ApiException { IsNotFound: true } or ApiException { Code: 409 }) _queue.Done(queued);
             else _queue.AddBackoff(queued);
             _log.LogWarning("scheduler binding failed pod={Pod} node={Node} error={Error}", queued.Key, node, e.Message);
-            _events.Eventf(obj, "Warning", "FailedScheduling", $"Binding rejected: running Bind plugin \"DefaultBinder\": {e.Message}");
+            Event(obj, EventRecorder.Warning, "FailedScheduling", $"Binding rejected: running Bind plugin \"DefaultBinder\": {e.Message}");
         }
         finally
         {
@@ -171,10 +172,18 @@ public sealed class Scheduler
         }
     }
 
+    /// <summary>Queues an event about a pod (never blocks; dropped when the recorder's queue is full).</summary>
+    private void Event(JsonObject pod, string type, string reason, string message)
+    {
+        // The scheduler's events.k8s.io recorder truncates notes to 1024 characters (truncateMessage).
+        if (message.Length > 1024) message = message[..1021] + "...";
+        _events.Event(EventRecorder.WithKind(pod, "v1", "Pod"), type, reason, message);
+    }
+
     /// <summary>The FailedScheduling event and condition PodScheduled=False with the same message (skipped when unchanged).</summary>
     private void RecordFailure(JsonObject obj, string reason, string message)
     {
-        _events.Eventf(obj, "Warning", "FailedScheduling", message);
+        Event(obj, EventRecorder.Warning, "FailedScheduling", message);
         var existing = (obj["status"]?["conditions"] as JsonArray ?? []).OfType<JsonObject>().FirstOrDefault(c => JsonRead.Str(c["type"]) == "PodScheduled");
         if (existing != null && JsonRead.Str(existing["status"]) == "False" && JsonRead.Str(existing["reason"]) == reason && JsonRead.Str(existing["message"]) == message)
             return;

@@ -24,7 +24,7 @@ public sealed class KubeletServerTests(RuntimeFixture f) : IClassFixture<Runtime
     private static X509Certificate2 ClientCert(ClusterPki pki, string user)
     {
         var (cert, key) = pki.IssueClientCertificate(user, [], TimeSpan.FromHours(1));
-        return ClusterPki.WithKey(cert, key);
+        return Anvil.Machinery.Tls.ClusterTrust.LoadCertificate(cert, key);
     }
 
     [Fact]

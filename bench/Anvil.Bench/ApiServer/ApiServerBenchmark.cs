@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Security.Cryptography.X509Certificates;
 using Anvil.ApiServer;
 using Anvil.Bench.Measurement;
+using Anvil.Client;
+using Anvil.Machinery.Tls;
 
 namespace Anvil.Bench.ApiServer;
 
@@ -85,7 +87,7 @@ internal sealed class ApiServerBenchmark(BenchOptions options)
 
         using var ca = X509Certificate2.CreateFromPem(server.Pki.CaPem);
         var (certPem, keyPem) = server.Pki.IssueClientCertificate("admin", ["system:masters"], TimeSpan.FromDays(1));
-        using var cert = BenchClient.LoadClientCertificate(certPem, keyPem);
+        using var cert = ClusterTrust.LoadCertificate(certPem, keyPem);
         var uri = new Uri(server.ServerUrl);
         var clients = new BenchClient[options.Concurrency];
         for (var i = 0; i < clients.Length; i++) clients[i] = new BenchClient(uri, ca, cert, options.Http1);

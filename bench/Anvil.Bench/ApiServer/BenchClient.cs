@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using Anvil.Machinery.Tls;
 
 namespace Anvil.Bench.ApiServer;
 
@@ -31,7 +32,7 @@ internal sealed class BenchClient : IDisposable
             SslOptions = new SslClientAuthenticationOptions
             {
                 ClientCertificates = new X509CertificateCollection { clientCertificate },
-                RemoteCertificateValidationCallback = (_, cert, _, _) => cert != null && Chains(cert, ca),
+                RemoteCertificateValidationCallback = (_, cert, _, _) => cert != null && ClusterTrust.ChainsTo(cert, ca),
             },
         };
         _http = new HttpClient(handler)
@@ -78,23 +79,6 @@ internal sealed class BenchClient : IDisposable
 
     public Task<byte[]> GetAsync(string path, CancellationToken ct, string accept = "application/json") =>
         SendAsync(HttpMethod.Get, path, null, accept, ct);
-
-    private static bool Chains(X509Certificate cert, X509Certificate2 ca)
-    {
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(ca);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        using var c2 = new X509Certificate2(cert);
-        return chain.Build(c2);
-    }
-
-    /// <summary>Loads a certificate with its key from PEM texts in a form SslStream can present.</summary>
-    public static X509Certificate2 LoadClientCertificate(string certPem, string keyPem)
-    {
-        using var pem = X509Certificate2.CreateFromPem(certPem, keyPem);
-        return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
-    }
 
     public void Dispose() => _http.Dispose();
 }

@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Anvil.ApiServer;
+using Anvil.Bench.Measurement;
 using Anvil.Client;
 
 namespace Anvil.Bench.Rbac;
@@ -42,7 +41,7 @@ internal static class RbacBenchmark
         var dir = Directory.CreateTempSubdirectory("anvil-bench-rbac-").FullName;
         try
         {
-            await using var server = new ApiServerHost(new ApiServerOptions { DataDir = dir, Port = FreePort(), Bind = "127.0.0.1", DisabledAdmissionPlugins = new HashSet<string> { "ServiceAccount" } });
+            await using var server = new ApiServerHost(new ApiServerOptions { DataDir = dir, Port = Ports.Free(), Bind = "127.0.0.1", DisabledAdmissionPlugins = new HashSet<string> { "ServiceAccount" } });
             await server.StartAsync(overall.Token);
             var url = new Uri(server.ServerUrl);
             var (acert, akey) = server.Pki.IssueClientCertificate("admin", ["system:masters"], TimeSpan.FromDays(1));
@@ -52,7 +51,7 @@ internal static class RbacBenchmark
 
             // N roles and bindings for other users: the authorizer must find the right one among them.
             var sw = Stopwatch.StartNew();
-            await ParallelAsync(roles, 16, async i =>
+            await ParallelIndexes.RunAsync(roles, 16, async i =>
             {
                 await admin.CreateAsync(Roles, "bench", Obj($$"""{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"Role","metadata":{"name":"role-{{i}}"},"rules":[{"apiGroups":[""],"resources":["configmaps"],"resourceNames":["other-{{i}}"],"verbs":["get"]}]}"""), overall.Token);
                 await admin.CreateAsync(RoleBindings, "bench", Obj($$"""{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"RoleBinding","metadata":{"name":"binding-{{i}}"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"Role","name":"role-{{i}}"},"subjects":[{"kind":"User","apiGroup":"rbac.authorization.k8s.io","name":"user-{{i}}"}]}"""), overall.Token);
@@ -123,22 +122,5 @@ internal static class RbacBenchmark
         return count / sw.Elapsed.TotalSeconds;
     }
 
-    private static async Task ParallelAsync(int count, int parallelism, Func<int, Task> action)
-    {
-        var next = -1;
-        await Task.WhenAll(Enumerable.Range(0, parallelism).Select(async _ =>
-        {
-            int i;
-            while ((i = Interlocked.Increment(ref next)) < count) await action(i);
-        }));
-    }
-
     private static JsonObject Obj(string json) => (JsonObject)JsonNode.Parse(json)!;
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 }

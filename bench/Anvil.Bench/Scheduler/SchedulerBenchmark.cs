@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Anvil.ApiServer;
+using Anvil.Bench.Measurement;
 using Anvil.Client;
 using Anvil.Machinery.Meta;
 using Microsoft.Extensions.Logging;
@@ -45,7 +44,7 @@ internal static class SchedulerBenchmark
         var dir = Directory.CreateTempSubdirectory("anvil-bench-scheduler-").FullName;
         try
         {
-            await using var server = new ApiServerHost(new ApiServerOptions { DataDir = dir, Port = FreePort(), Bind = "127.0.0.1", DisabledAdmissionPlugins = new HashSet<string> { "ServiceAccount" } });
+            await using var server = new ApiServerHost(new ApiServerOptions { DataDir = dir, Port = Ports.Free(), Bind = "127.0.0.1", DisabledAdmissionPlugins = new HashSet<string> { "ServiceAccount" } });
             await server.StartAsync(overall.Token);
             var (cert, key) = server.Pki.IssueClientCertificate("admin", ["system:masters"], TimeSpan.FromDays(1));
             using var admin = KubeClient.FromPem(new Uri(server.ServerUrl), server.Pki.CaPem, cert, key, "anvil-bench");
@@ -53,11 +52,11 @@ internal static class SchedulerBenchmark
 
             Console.WriteLine($"scheduler benchmark: {nodes} nodes, {pods} pods (limit {limit.TotalSeconds:0} s per phase)");
             var sw = Stopwatch.StartNew();
-            await ParallelAsync(nodes, i => admin.CreateAsync(Nodes, "", Node($"node-{i:D5}"), overall.Token));
+            await ParallelIndexes.RunAsync(nodes, CreateParallelism, i => admin.CreateAsync(Nodes, "", Node($"node-{i:D5}"), overall.Token));
             var nodeSeconds = sw.Elapsed.TotalSeconds;
             sw.Restart();
             var cpuBeforeCreate = CpuTime();
-            await ParallelAsync(pods, i => admin.CreateAsync(Pods, "bench", Pod($"pod-{i:D6}"), overall.Token));
+            await ParallelIndexes.RunAsync(pods, CreateParallelism, i => admin.CreateAsync(Pods, "bench", Pod($"pod-{i:D6}"), overall.Token));
             var podSeconds = sw.Elapsed.TotalSeconds;
             var createCpu = CpuTime() - cpuBeforeCreate;
             Console.WriteLine($"  created {nodes} nodes in {nodeSeconds:0.00} s ({nodes / nodeSeconds:0} /s), {pods} pods in {podSeconds:0.00} s ({pods / podSeconds:0} /s)");
@@ -126,16 +125,6 @@ internal static class SchedulerBenchmark
         return (seen.Count, first, last);
     }
 
-    private static async Task ParallelAsync(int count, Func<int, Task> create)
-    {
-        var next = -1;
-        await Task.WhenAll(Enumerable.Range(0, CreateParallelism).Select(async _ =>
-        {
-            int i;
-            while ((i = Interlocked.Increment(ref next)) < count) await create(i);
-        }));
-    }
-
     private static JsonObject Node(string name) => new()
     {
         ["apiVersion"] = "v1",
@@ -168,12 +157,5 @@ internal static class SchedulerBenchmark
     {
         using var self = Process.GetCurrentProcess();
         return self.TotalProcessorTime;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

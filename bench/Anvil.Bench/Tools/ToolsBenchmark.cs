@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Anvil.ApiServer;
+using Anvil.Bench.Measurement;
 using Anvil.Client;
 using Anvil.Toolforge;
 using Anvil.Toolforge.Accounts;
@@ -43,7 +42,7 @@ internal static class ToolsBenchmark
         var homes = Path.Combine(dir, "project");
         try
         {
-            await using var server = new ApiServerHost(new ApiServerOptions { DataDir = Path.Combine(dir, "data"), Port = FreePort(), Bind = "127.0.0.1" });
+            await using var server = new ApiServerHost(new ApiServerOptions { DataDir = Path.Combine(dir, "data"), Port = Ports.Free(), Bind = "127.0.0.1" });
             await server.StartAsync(overall.Token);
             var url = new Uri(server.ServerUrl);
             var (acert, akey) = server.Pki.IssueClientCertificate("admin", ["system:masters"], TimeSpan.FromDays(1));
@@ -56,7 +55,7 @@ internal static class ToolsBenchmark
             var baseline = await BaselineAsync(admin, options, tools, overall.Token);
             Console.WriteLine($"  baseline (direct writes, no controller): {tools} tools in {baseline.TotalSeconds,6:0.0} s   ({tools / baseline.TotalSeconds:0} tools/s)");
             // Untimed: the baseline's Tool objects go (no finalizer), so the controller does not adopt them below.
-            await ParallelAsync(tools, 16, i => admin.DeleteAsync(ToolforgeResources.Tools, "", $"base-{i}", ct: overall.Token));
+            await ParallelIndexes.RunAsync(tools, 16, i => admin.DeleteAsync(ToolforgeResources.Tools, "", $"base-{i}", ct: overall.Token));
 
             var (ccert, ckey) = server.Pki.IssueClientCertificate("system:anvil:tool-accounts", [], TimeSpan.FromDays(1));
             using var controllerClient = KubeClient.FromPem(url, server.Pki.CaPem, ccert, ckey, "anvil-tool-accounts");
@@ -71,7 +70,7 @@ internal static class ToolsBenchmark
                 Console.WriteLine($"  create → usable kubeconfig: p50 {Percentile(samples, 0.5) * 1000,6:0} ms   p90 {Percentile(samples, 0.9) * 1000:0} ms   max {samples[^1] * 1000:0} ms   (n={latency})");
 
                 var sw = Stopwatch.StartNew();
-                await ParallelAsync(tools, 16, i => admin.CreateAsync(ToolforgeResources.Tools, "", Tool($"ctl-{i}", 60000 + i), overall.Token));
+                await ParallelIndexes.RunAsync(tools, 16, i => admin.CreateAsync(ToolforgeResources.Tools, "", Tool($"ctl-{i}", 60000 + i), overall.Token));
                 var created = sw.Elapsed;
                 while (true)
                 {
@@ -134,7 +133,7 @@ internal static class ToolsBenchmark
     {
         var issuer = new ClientCertificateIssuer(admin);
         var sw = Stopwatch.StartNew();
-        await ParallelAsync(tools, options.Workers, async i =>
+        await ParallelIndexes.RunAsync(tools, options.Workers, async i =>
         {
             var name = $"base-{i}";
             var ns = ToolNames.Namespace(name);
@@ -162,21 +161,4 @@ internal static class ToolsBenchmark
     };
 
     private static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
-
-    private static async Task ParallelAsync(int count, int parallelism, Func<int, Task> action)
-    {
-        var next = -1;
-        await Task.WhenAll(Enumerable.Range(0, parallelism).Select(async _ =>
-        {
-            int i;
-            while ((i = Interlocked.Increment(ref next)) < count) await action(i);
-        }));
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 }

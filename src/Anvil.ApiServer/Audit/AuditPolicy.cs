@@ -1,8 +1,7 @@
 using System.Text.Json.Nodes;
 using Anvil.ApiServer.Authentication;
+using Anvil.ApiServer.Config;
 using Anvil.ApiServer.Endpoints;
-using Anvil.Machinery.Errors;
-using Anvil.Machinery.Serialization;
 
 namespace Anvil.ApiServer.Audit;
 
@@ -49,45 +48,14 @@ public sealed class AuditPolicy
             (info.Group == "authentication.k8s.io" && info.Resource == "tokenreviews") ||
             (info.Group == "" && info.Resource == "serviceaccounts" && info.Subresource == "token"));
 
-    public static AuditPolicy Load(string path)
-    {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new FormatException($"failed to read audit policy file \"{path}\": {e.Message}", e);
-        }
-        try
-        {
-            return Parse(text);
-        }
-        catch (FormatException e)
-        {
-            throw new FormatException($"loading audit policy file \"{path}\": {e.Message}", e);
-        }
-    }
+    public static AuditPolicy Load(string path) =>
+        ConfigFile.Load(path, "failed to read audit policy file", "loading audit policy file", Parse, (message, e) => new FormatException(message, e));
 
     /// <summary>Reads a Policy from YAML or JSON.</summary>
     /// <exception cref="FormatException">The text is not a valid Policy.</exception>
     public static AuditPolicy Parse(string text)
     {
-        JsonNode? root;
-        try
-        {
-            root = Yaml.ToJson(text);
-        }
-        catch (StatusError e)
-        {
-            throw new FormatException(e.Message, e);
-        }
-        if (root is not JsonObject obj) throw new FormatException("the policy is not an object");
-        var kind = Str(obj["kind"], "kind");
-        var apiVersion = Str(obj["apiVersion"], "apiVersion");
-        if (kind != "Policy") throw new FormatException($"kind: Invalid value: \"{kind}\": must be Policy");
-        if (apiVersion != "audit.k8s.io/v1") throw new FormatException($"apiVersion: Invalid value: \"{apiVersion}\": must be audit.k8s.io/v1");
+        var obj = ConfigFile.Parse(text, "audit.k8s.io/v1", "Policy", (message, e) => new FormatException(message, e));
         var rules = new List<AuditPolicyRule>();
         var ruleNodes = obj["rules"] as JsonArray ?? [];
         for (var i = 0; i < ruleNodes.Count; i++)

@@ -7,8 +7,8 @@ namespace Anvil.ApiServer.Authorization;
 /// <c>--authorization-mode=Node,RBAC</c>. A node (user <c>system:node:&lt;name&gt;</c> in group <c>system:nodes</c>)
 /// may get the secrets, config maps, persistent volume claims and volumes that pods bound to it reference, and
 /// create tokens for those pods' service accounts; everything else it may do is the <c>system:node</c> role's rules.
-/// Upstream keeps a graph fed by informers; this reads the pods of the object's namespace from the store per
-/// request, which is what the graph answers from.
+/// As upstream's graph, a <see cref="NodeReferenceIndex"/> fed by a watch answers which nodes' pods reference an
+/// object; it starts with the first question and keeps itself current until the store closes.
 /// </summary>
 public sealed class NodeAuthorizer(Func<ResourceStore> store, Func<ResourceCatalog> catalog) : IAuthorizer
 {
@@ -17,6 +17,9 @@ public sealed class NodeAuthorizer(Func<ResourceStore> store, Func<ResourceCatal
 
     private readonly IReadOnlyList<PolicyRule> _nodeRules =
         BootstrapPolicy.ClusterRoles.First(r => r.Name == "system:node").Rules;
+
+    private readonly object _startGate = new();
+    private NodeReferenceIndex? _index;
 
     /// <summary>The node a user is, or "" for users that are not nodes.</summary>
     public static string NodeName(Authentication.UserInfo user) =>
@@ -65,8 +68,6 @@ public sealed class NodeAuthorizer(Func<ResourceStore> store, Func<ResourceCatal
 
     private async Task<bool> HasPathAsync(string node, string resource, string ns, string name, CancellationToken ct)
     {
-        var pods = catalog().Find("", "v1", "pods");
-        if (pods == null) return false;
         if (resource == "persistentvolumes")
         {
             // A volume is reachable through a claim bound to it that a pod on the node uses.
@@ -78,20 +79,30 @@ public sealed class NodeAuthorizer(Func<ResourceStore> store, Func<ResourceCatal
                     return true;
             return false;
         }
-        var onNode = await store().ListAsync(pods, ns, new ListOptions { Predicate = p => (string?)p["spec"]?["nodeName"] == node }, ct).ConfigureAwait(false);
-        foreach (var pod in onNode.Items)
+        return await IndexAsync(ct).ConfigureAwait(false) is { } index && await index.HasPathAsync(node, resource, ns, name, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The index, started (and listed) on first use; null while pods are not served.</summary>
+    private async ValueTask<NodeReferenceIndex?> IndexAsync(CancellationToken ct)
+    {
+        var index = Volatile.Read(ref _index);
+        if (index == null)
         {
-            var refs = resource switch
+            if (catalog().Find("", "v1", "pods") is not { } pods) return null;
+            lock (_startGate)
             {
-                "secrets" => PodReferences.Secrets(pod),
-                "configmaps" => PodReferences.ConfigMaps(pod),
-                "persistentvolumeclaims" => PodReferences.PersistentVolumeClaims(pod),
-                "serviceaccounts" => [PodReferences.ServiceAccount(pod)],
-                _ => [],
-            };
-            if (refs.Contains(name, StringComparer.Ordinal)) return true;
+                if (_index == null)
+                {
+                    var started = new NodeReferenceIndex(store().Storage, pods.KeyPrefix);
+                    // Ends when the store is disposed.
+                    _ = Task.Run(() => started.RunAsync(CancellationToken.None), CancellationToken.None);
+                    Volatile.Write(ref _index, started);
+                }
+                index = _index;
+            }
         }
-        return false;
+        await index.Synced.WaitAsync(ct).ConfigureAwait(false);
+        return index;
     }
 
     private static AuthorizationDecision NoOpinion(string reason) => new(Decision.NoOpinion, reason);

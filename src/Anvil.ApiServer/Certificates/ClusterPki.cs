@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using Anvil.Machinery.Tls;
 
 namespace Anvil.ApiServer.Certificates;
 
@@ -97,12 +98,7 @@ public sealed class ClusterPki
         return names.All(n => IPAddress.TryParse(n, out var ip) ? ips.Contains(ip.ToString()) : dns.Contains(n));
     }
 
-    private static X509Certificate2 LoadWithKey(string crt, string key)
-    {
-        // Kestrel on Linux needs an exportable, PKCS#12-backed certificate for the private key.
-        using var pem = X509Certificate2.CreateFromPemFile(crt, key);
-        return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
-    }
+    private static X509Certificate2 LoadWithKey(string crt, string key) => ClusterTrust.LoadCertificate(File.ReadAllText(crt), File.ReadAllText(key));
 
     private static X509Certificate2 Sign(CertificateRequest req, X509Certificate2 ca, ECDsa caKey, TimeSpan lifetime)
     {
@@ -166,14 +162,7 @@ public sealed class ClusterPki
         req.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
         req.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
         using var cert = Sign(req, Ca, _caKey, lifetime);
-        return WithKey(cert.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
-    }
-
-    /// <summary>A certificate with its private key from PEM texts, in the PKCS#12-backed form TLS on Linux needs.</summary>
-    public static X509Certificate2 WithKey(string certificatePem, string keyPem)
-    {
-        using var pem = X509Certificate2.CreateFromPem(certificatePem, keyPem);
-        return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+        return ClusterTrust.LoadCertificate(cert.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
     }
 
     private static string Escape(string value) =>
@@ -183,15 +172,7 @@ public sealed class ClusterPki
     /// Checks that a client certificate chains to the cluster CA and is within its validity. Chain building
     /// costs about 180 µs of CPU; the certificate authenticator calls this once per TLS connection.
     /// </summary>
-    public bool IsTrustedClient(X509Certificate2 cert)
-    {
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(Ca);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.VerificationFlags = X509VerificationFlags.NoFlag;
-        return chain.Build(cert);
-    }
+    public bool IsTrustedClient(X509Certificate2 cert) => ClusterTrust.ChainsTo(cert, Ca);
 
     public string CaPem => Ca.ExportCertificatePem();
 }

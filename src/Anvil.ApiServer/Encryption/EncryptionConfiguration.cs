@@ -1,8 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Anvil.ApiServer.Certificates;
-using Anvil.Machinery.Errors;
-using Anvil.Machinery.Serialization;
+using Anvil.ApiServer.Config;
 
 namespace Anvil.ApiServer.Encryption;
 
@@ -39,26 +38,8 @@ public sealed class EncryptionConfiguration
         return null;
     }
 
-    public static EncryptionConfiguration Load(string path)
-    {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new EncryptionException($"error reading encryption provider configuration file \"{path}\": {e.Message}", e);
-        }
-        try
-        {
-            return Parse(text);
-        }
-        catch (EncryptionException e)
-        {
-            throw new EncryptionException($"error while parsing file \"{path}\": {e.Message}", e);
-        }
-    }
+    public static EncryptionConfiguration Load(string path) =>
+        ConfigFile.Load(path, "error reading encryption provider configuration file", "error while parsing file", Parse, (message, e) => new EncryptionException(message, e));
 
     /// <summary>Loads <paramref name="path"/>, first writing the default configuration (0600) when it does not exist.</summary>
     public static EncryptionConfiguration LoadOrCreate(string path)
@@ -91,20 +72,7 @@ public sealed class EncryptionConfiguration
 
     public static EncryptionConfiguration Parse(string text)
     {
-        JsonNode? root;
-        try
-        {
-            root = Yaml.ToJson(text);
-        }
-        catch (StatusError e)
-        {
-            throw new EncryptionException(e.Message, e);
-        }
-        if (root is not JsonObject obj) throw new EncryptionException("the configuration is not an object");
-        var kind = Str(obj["kind"]);
-        var apiVersion = Str(obj["apiVersion"]);
-        if (kind != Kind) throw new EncryptionException($"kind: Invalid value: \"{kind}\": must be {Kind}");
-        if (apiVersion != ApiVersion) throw new EncryptionException($"apiVersion: Invalid value: \"{apiVersion}\": must be {ApiVersion}");
+        var obj = Document(text);
         if (obj["resources"] is not JsonArray resources || resources.Count == 0)
             throw new EncryptionException("resources: Required value: EncryptionConfiguration.Resources must contain at least one resource");
         var list = new List<ResourceEncryption>();
@@ -123,6 +91,10 @@ public sealed class EncryptionConfiguration
         }
         return new EncryptionConfiguration(list);
     }
+
+    /// <summary>The configuration's object, its apiVersion and kind checked.</summary>
+    internal static JsonObject Document(string text) =>
+        ConfigFile.Parse(text, ApiVersion, Kind, (message, e) => new EncryptionException(message, e));
 
     private static IEnumerable<ValueTransformer> Provider(JsonNode? node, string path)
     {

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Anvil.ApiServer.Certificates;
-using Anvil.Machinery.Errors;
 using Anvil.Machinery.Serialization;
 using Anvil.Storage;
 
@@ -21,15 +20,7 @@ public static class EncryptionKeyRotation
     {
         var text = File.ReadAllText(configPath);
         EncryptionConfiguration.Parse(text); // refuse to rewrite a file the server could not read
-        JsonObject root;
-        try
-        {
-            root = (JsonObject)Yaml.ToJson(text)!;
-        }
-        catch (StatusError e)
-        {
-            throw new EncryptionException(e.Message, e);
-        }
+        var root = EncryptionConfiguration.Document(text);
         var entries = root["resources"]!.AsArray().OfType<JsonObject>()
             .Select(e => e["providers"]?.AsArray().FirstOrDefault()?["aescbc"]?["keys"] as JsonArray)
             .Where(k => k != null).Select(k => k!).ToList();

@@ -4,6 +4,7 @@ using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using Anvil.Machinery.Tls;
 
 namespace Anvil.ApiServer.Kubelet;
 
@@ -35,18 +36,9 @@ public sealed class KubeletClient : IDisposable
             {
                 ClientCertificates = [clientCertificate],
                 RemoteCertificateValidationCallback = (_, cert, _, errors) =>
-                    cert is X509Certificate2 c && (errors & SslPolicyErrors.RemoteCertificateNameMismatch) == 0 && ChainsToCa(c),
+                    cert is X509Certificate2 c && (errors & SslPolicyErrors.RemoteCertificateNameMismatch) == 0 && ClusterTrust.ChainsTo(c, _ca),
             },
         });
-    }
-
-    private bool ChainsToCa(X509Certificate2 cert)
-    {
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(_ca);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        return chain.Build(cert);
     }
 
     /// <summary>

@@ -10,8 +10,9 @@ namespace Anvil.Client.Events;
 /// Records core/v1 Events about objects, as client-go's event recorder does for controllers: an event
 /// named <c>&lt;object&gt;.&lt;hex unix nanos&gt;</c> in the object's namespace with source.component
 /// set; a repeat of the same (object, type, reason, message) patches the existing event's count and
-/// lastTimestamp instead of creating another. <see cref="Event"/> does not block: writes happen in
-/// order in the background and failures are only logged (events are best effort).
+/// lastTimestamp instead of creating another. <see cref="Event"/> does not block: writes happen in the
+/// background, in order for each object, and failures are only logged (events are best effort). As client-go's
+/// broadcaster, at most <see cref="QueueLimit"/> events wait; more are dropped with a log line.
 /// </summary>
 public sealed class EventRecorder
 {
@@ -26,7 +27,8 @@ public sealed class EventRecorder
     private readonly TimeProvider _time;
     private readonly object _gate = new();
     private readonly Dictionary<string, Seen> _seen = new();
-    private Task _tail = Task.CompletedTask;
+    private Task[]? _lanes;
+    private int _queued;
     private long _lastNanos;
 
     private sealed record Seen(string Namespace, string Name, int Count, string FirstTimestamp);
@@ -45,6 +47,12 @@ public sealed class EventRecorder
     /// <summary>source.host, as the kubelet names its node in its events; empty for controllers.</summary>
     public string Host { get; init; } = "";
 
+    /// <summary>How many queued events may wait to be written (client-go's maxQueuedEvents).</summary>
+    public int QueueLimit { get; init; } = 1000;
+
+    /// <summary>How many events are written at once; those about one object always share a writer, so they stay in order.</summary>
+    public int Writers { get; init; } = 1;
+
     /// <summary>Queues an event about <paramref name="involved"/> (which must carry apiVersion and kind).</summary>
     public void Event(JsonObject involved, string type, string reason, string message) => Event(involved, "", type, reason, message);
 
@@ -54,18 +62,30 @@ public sealed class EventRecorder
     /// </summary>
     public void Event(JsonObject involved, string fieldPath, string type, string reason, string message)
     {
+        if (Interlocked.Increment(ref _queued) > QueueLimit)
+        {
+            Interlocked.Decrement(ref _queued);
+            _log.LogWarning("event dropped, queue full component={Component} reason={Reason} object={Name}", Component, reason, ObjectMeta.Name(involved));
+            return;
+        }
         var reference = Reference(involved);
         if (fieldPath.Length > 0) reference["fieldPath"] = fieldPath;
         lock (_gate)
         {
-            _tail = _tail.ContinueWith(_ => WriteAsync(reference, type, reason, message, CancellationToken.None), TaskScheduler.Default).Unwrap();
+            _lanes ??= Enumerable.Repeat(Task.CompletedTask, Math.Max(1, Writers)).ToArray();
+            var lane = (int)((uint)string.GetHashCode((string?)reference["uid"] ?? (string?)reference["name"]) % (uint)_lanes.Length);
+            _lanes[lane] = _lanes[lane].ContinueWith(async _ =>
+            {
+                try { await WriteAsync(reference, type, reason, message, CancellationToken.None).ConfigureAwait(false); }
+                finally { Interlocked.Decrement(ref _queued); }
+            }, TaskScheduler.Default).Unwrap();
         }
     }
 
     /// <summary>Completes once every event queued so far has been written (or failed).</summary>
     public Task FlushAsync()
     {
-        lock (_gate) return _tail;
+        lock (_gate) return _lanes == null ? Task.CompletedTask : Task.WhenAll(_lanes);
     }
 
     /// <summary>Writes one event now (creating, or counting a repeat); returns the stored event.</summary>
@@ -84,6 +104,13 @@ public sealed class EventRecorder
             _log.LogWarning("events component={Component} reason={Reason} error={Error}", Component, reason, e.Message);
         }
     }
+
+    /// <summary>
+    /// <paramref name="obj"/> with apiVersion and kind, which objects from lists (and informers' relists) lack:
+    /// events name the object by its kind.
+    /// </summary>
+    public static JsonObject WithKind(JsonObject obj, string apiVersion, string kind) =>
+        obj["kind"] != null ? obj : new JsonObject { ["apiVersion"] = apiVersion, ["kind"] = kind, ["metadata"] = obj["metadata"]?.DeepClone() };
 
     /// <summary>The involvedObject of an event (an ObjectReference to the object).</summary>
     public static JsonObject Reference(JsonObject obj)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Anvil.Client;
+using Anvil.Machinery.Disruption;
 using Anvil.Machinery.Meta;
 using Anvil.Machinery.Selectors;
 using Anvil.Machinery.Validation;
@@ -106,7 +107,7 @@ public sealed class DisruptionController : Controller
         };
         if (disrupted.Count > 0) status["disruptedPods"] = disrupted;
         status["conditions"] = oldStatus?["conditions"]?.DeepClone() ?? new JsonArray();
-        SetDisruptionAllowed(status, allowed > 0, ObjectMeta.FormatTime(now));
+        DisruptionAllowedCondition.Set(status, allowed > 0, ObjectMeta.FormatTime(now));
         updated["status"] = status;
         if (!JsonNode.DeepEquals(oldStatus, status))
             await _client.UpdateAsync(PodDisruptionBudgets, ns, ObjectMeta.Name(pdb), updated, "status", ct).ConfigureAwait(false);
@@ -191,28 +192,4 @@ public sealed class DisruptionController : Controller
     private static bool IsReady(JsonObject pod) =>
         (pod["status"]?["conditions"] as JsonArray ?? []).OfType<JsonObject>()
             .Any(c => JsonRead.Str(c["type"]) == "Ready" && JsonRead.Str(c["status"]) == "True");
-
-    /// <summary>DisruptionAllowed True/SufficientPods or False/InsufficientPods; the transition time moves only on change.</summary>
-    private static void SetDisruptionAllowed(JsonObject status, bool allowed, string now)
-    {
-        var conditions = (JsonArray)status["conditions"]!;
-        var value = allowed ? "True" : "False";
-        var condition = new JsonObject
-        {
-            ["type"] = "DisruptionAllowed",
-            ["status"] = value,
-            ["observedGeneration"] = status["observedGeneration"]?.DeepClone(),
-            ["lastTransitionTime"] = now,
-            ["reason"] = allowed ? "SufficientPods" : "InsufficientPods",
-            ["message"] = "",
-        };
-        for (var i = 0; i < conditions.Count; i++)
-        {
-            if (conditions[i] is not JsonObject old || JsonRead.Str(old["type"]) != "DisruptionAllowed") continue;
-            if (JsonRead.Str(old["status"]) == value && old["lastTransitionTime"] is { } t) condition["lastTransitionTime"] = t.DeepClone();
-            conditions[i] = condition;
-            return;
-        }
-        conditions.Add(condition);
-    }
 }

@@ -183,16 +183,10 @@ public sealed class NodeLifecycleController : Controller
         }, subresource: "status", ct: ct).ConfigureAwait(false);
         if (wasReady)
         {
-            _nodeEvents.Event(WithKind(node, "Node", "v1"), EventRecorder.Normal, "NodeNotReady", $"Node {name} status is now: NodeNotReady");
+            _nodeEvents.Event(EventRecorder.WithKind(node, "v1", "Node"), EventRecorder.Normal, "NodeNotReady", $"Node {name} status is now: NodeNotReady");
             await MarkPodsNotReadyAsync(pods, now, ct).ConfigureAwait(false);
         }
         return result;
-    }
-
-    private static JsonObject WithKind(JsonObject obj, string kind, string apiVersion)
-    {
-        var o = new JsonObject { ["apiVersion"] = apiVersion, ["kind"] = kind, ["metadata"] = obj["metadata"]?.DeepClone() };
-        return o;
     }
 
     /// <summary>MarkPodsNotReady: the Ready condition of the node's pods turns False (they may no longer serve).</summary>
@@ -261,7 +255,7 @@ public sealed class NodeLifecycleController : Controller
         var ns = ObjectMeta.Namespace(pod);
         var name = ObjectMeta.Name(pod);
         Log.LogInformation("controller={Controller} evicting pod={Namespace}/{Pod}", Name, ns, name);
-        _evictionEvents.Event(WithKind(pod, "Pod", "v1"), EventRecorder.Normal, "TaintManagerEviction", $"Marking for deletion Pod {ns}/{name}");
+        _evictionEvents.Event(EventRecorder.WithKind(pod, "v1", "Pod"), EventRecorder.Normal, "TaintManagerEviction", $"Marking for deletion Pod {ns}/{name}");
         try
         {
             var conditions = (pod["status"]?["conditions"] as JsonArray ?? []).OfType<JsonObject>()

@@ -1,6 +1,7 @@
 using Anvil.ApiServer.Authentication;
 using Anvil.ApiServer.Authorization;
 using Anvil.ApiServer.Registry;
+using Anvil.ApiServer.Registry.Core;
 using Anvil.ApiServer.Tests.Store;
 
 namespace Anvil.ApiServer.Tests.Authorization;
@@ -97,6 +98,41 @@ public sealed class NodeAuthorizerTests : IAsyncLifetime
     {
         Assert.Equal(AuthorizationDecision.NoOpinion, await Ask("get", "secrets", "vol-secret", user: new UserInfo("system:node:n1", ["system:authenticated"])));
         Assert.Equal(AuthorizationDecision.NoOpinion, await Ask("get", "pods", "x", user: new UserInfo("alice", ["system:nodes"])));
+    }
+
+    [Fact]
+    public async Task APodBoundLaterIsHonouredAndItsDeletionRevokes()
+    {
+        const string NoPath = "no relationship found between node 'n1' and this object";
+        Assert.Equal(Decision.Allow, (await Ask("get", "secrets", "vol-secret")).Decision); // the index is running from here on
+        var pods = _f.Resource("pods");
+        await _f.Store.CreateAsync(pods, "ns", StoreFixture.Obj("""
+            {"metadata":{"name":"late"},"spec":{"containers":[{"name":"c","image":"busybox"}],"volumes":[{"name":"s","secret":{"secretName":"late-secret"}}]}}
+            """), new WriteOptions(), default);
+        Assert.Equal(NoPath, (await Ask("get", "secrets", "late-secret")).Reason); // not bound yet
+
+        await new PodBindingRest(_f.Store, TimeProvider.System).CreateAsync(pods, "ns", "late", StoreFixture.Obj("""
+            {"apiVersion":"v1","kind":"Binding","metadata":{"name":"late"},"target":{"kind":"Node","name":"n1"}}
+            """), new WriteOptions(), default);
+        Assert.Equal(Decision.Allow, (await Ask("get", "secrets", "late-secret")).Decision);
+        Assert.Equal("no relationship found between node 'n2' and this object",
+            (await Ask("get", "secrets", "late-secret", user: new UserInfo("system:node:n2", ["system:nodes"]))).Reason);
+
+        await _f.Store.DeleteAsync(pods, "ns", "late", new DeleteOptions { GracePeriodSeconds = 0 }, new WriteOptions(), default);
+        var d = await Ask("get", "secrets", "late-secret");
+        Assert.Equal((Decision.NoOpinion, NoPath), (d.Decision, d.Reason));
+    }
+
+    [Fact]
+    public async Task AnotherPodKeepsTheEdgeWhenOneGoes()
+    {
+        await _f.Store.CreateAsync(_f.Resource("pods"), "ns", StoreFixture.Obj("""
+            {"metadata":{"name":"p3"},"spec":{"nodeName":"n1","containers":[{"name":"c","image":"busybox"}],"volumes":[{"name":"s","secret":{"secretName":"vol-secret"}}]}}
+            """), new WriteOptions(), default);
+        Assert.Equal(Decision.Allow, (await Ask("get", "secrets", "vol-secret")).Decision);
+        await _f.Store.DeleteAsync(_f.Resource("pods"), "ns", "p1", new DeleteOptions { GracePeriodSeconds = 0 }, new WriteOptions(), default);
+        Assert.Equal(Decision.Allow, (await Ask("get", "secrets", "vol-secret")).Decision);
+        Assert.Equal(Decision.NoOpinion, (await Ask("get", "secrets", "env-secret")).Decision);
     }
 
     [Fact]

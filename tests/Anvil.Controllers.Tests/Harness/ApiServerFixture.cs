@@ -2,13 +2,16 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Anvil.ApiServer;
+using Anvil.ApiServer.Authorization;
 using Anvil.Client;
 
 namespace Anvil.Controllers.Tests.Harness;
 
 /// <summary>
-/// The real API server in this process (temp data dir, free loopback port) and a client with the
-/// controller manager's identity. One per test class; each test works in its own namespace.
+/// The real API server in this process (temp data dir, free loopback port) and a client as
+/// <c>system:kube-controller-manager</c> (in system:masters: the controllers' own RBAC rights are covered end to
+/// end). One per test class; each test works in its own namespace. There is no kubelet: <see cref="SimulatedKubelet"/>
+/// writes pod status as one would.
 /// </summary>
 public sealed class ApiServerFixture : IAsyncLifetime
 {
@@ -17,6 +20,9 @@ public sealed class ApiServerFixture : IAsyncLifetime
     private int _namespaces;
 
     public KubeClient Client { get; private set; } = null!;
+
+    /// <summary>Requests this predicate matches are forbidden (to make writes fail as quota would); the rest go to the server's authorizer.</summary>
+    public Func<AuthorizationAttributes, bool> Deny { get; set; } = _ => false;
 
     public async Task InitializeAsync()
     {
@@ -34,8 +40,8 @@ public sealed class ApiServerFixture : IAsyncLifetime
                 await host.DisposeAsync();
             }
         }
-        // Tests drive setup and the controllers through one client; the controllers' own RBAC rights are covered end to end.
-        var (cert, key) = _host.Pki.IssueClientCertificate("admin", ["system:masters"], TimeSpan.FromHours(1));
+        _host.Authorizer = new DenyingAuthorizer(this, _host.Authorizer);
+        var (cert, key) = _host.Pki.IssueClientCertificate("system:kube-controller-manager", ["system:masters"], TimeSpan.FromHours(1));
         Client = KubeClient.FromPem(new Uri(_host.ServerUrl), _host.Pki.CaPem, cert, key, "kube-controller-manager");
     }
 
@@ -52,6 +58,12 @@ public sealed class ApiServerFixture : IAsyncLifetime
         var name = $"{prefix}-{Interlocked.Increment(ref _namespaces)}";
         await Client.CreateAsync(ResourceRef.Namespaces, "", new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = name } });
         return name;
+    }
+
+    private sealed class DenyingAuthorizer(ApiServerFixture fixture, IAuthorizer inner) : IAuthorizer
+    {
+        public ValueTask<AuthorizationDecision> AuthorizeAsync(AuthorizationAttributes a, CancellationToken ct) =>
+            fixture.Deny(a) ? ValueTask.FromResult(new AuthorizationDecision(Decision.Deny, "denied by test")) : inner.AuthorizeAsync(a, ct);
     }
 
     private static int FreePort()

@@ -36,6 +36,8 @@ public abstract class ControllerTest(ApiServerFixture server) : IAsyncLifetime
     protected async Task<List<JsonObject>> ListAsync(ResourceRef r, string ns, string query = "") =>
         ((await Client.ListAsync(r, ns, query))["items"] as JsonArray ?? []).OfType<JsonObject>().ToList();
 
+    protected Task<List<JsonObject>> PodsAsync(string ns) => ListAsync(Pods, ns);
+
     protected Task<List<JsonObject>> PodsOfJobAsync(string ns, string job) =>
         ListAsync(Pods, ns, "labelSelector=" + Uri.EscapeDataString("batch.kubernetes.io/job-name=" + job));
 

@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Anvil.Machinery.Tls;
 
 namespace Anvil.E2E.Harness;
 
@@ -33,20 +34,10 @@ public sealed partial class RawApi : IDisposable
         var handler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(1) };
         if (withClientCertificate)
         {
-            using var ephemeral = X509Certificate2.CreateFromPem(Pem(kubeconfig, "client-certificate-data"), Pem(kubeconfig, "client-key-data"));
-            // A certificate with a persisted key works with TLS on every platform; an ephemeral one may not.
-            client = X509CertificateLoader.LoadPkcs12(ephemeral.Export(X509ContentType.Pkcs12), null);
+            client = ClusterTrust.LoadCertificate(Pem(kubeconfig, "client-certificate-data"), Pem(kubeconfig, "client-key-data"));
             handler.SslOptions.ClientCertificates = [client];
         }
-        handler.SslOptions.RemoteCertificateValidationCallback = (_, cert, _, _) =>
-        {
-            if (cert is null) return false;
-            using var chain = new X509Chain();
-            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.CustomTrustStore.Add(ca);
-            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            return chain.Build(new X509Certificate2(cert));
-        };
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, cert, _, _) => cert != null && ClusterTrust.ChainsTo(cert, ca);
         var http = new HttpClient(handler) { BaseAddress = new Uri(server.Url), Timeout = TimeSpan.FromSeconds(60) };
         return new RawApi(http, ca, client);
     }

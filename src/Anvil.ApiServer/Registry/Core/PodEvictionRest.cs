@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Anvil.Machinery.Disruption;
 using Anvil.Machinery.Errors;
 using Anvil.Machinery.Meta;
 using Anvil.Machinery.Selectors;
@@ -140,7 +141,7 @@ public sealed class PodEvictionRest(ResourceStore store, ResourceCatalog catalog
             updated["status"] = newStatus;
             newStatus["disruptionsAllowed"] = allowed - 1;
             var now = ObjectMeta.FormatTime(time.GetUtcNow());
-            if (allowed - 1 == 0) SetDisruptionAllowedCondition(newStatus, false, now);
+            if (allowed - 1 == 0) DisruptionAllowedCondition.Set(newStatus, false, now);
             var pods = newStatus["disruptedPods"] as JsonObject ?? new JsonObject();
             newStatus["disruptedPods"] = pods;
             pods[podName] = now;
@@ -158,31 +159,6 @@ public sealed class PodEvictionRest(ResourceStore store, ResourceCatalog catalog
                 throw StatusError.Timeout($"couldn't update PodDisruptionBudget {GoQuote.Quote(name)} due to conflicts");
             }
         }
-    }
-
-    /// <summary>pdbhelper.UpdateDisruptionAllowedCondition: DisruptionAllowed True/SufficientPods or False/InsufficientPods.</summary>
-    public static void SetDisruptionAllowedCondition(JsonObject status, bool allowed, string now)
-    {
-        var conditions = status["conditions"] as JsonArray ?? new JsonArray();
-        status["conditions"] = conditions;
-        var value = allowed ? "True" : "False";
-        var condition = new JsonObject
-        {
-            ["type"] = "DisruptionAllowed",
-            ["status"] = value,
-            ["observedGeneration"] = JsonRead.Int(status["observedGeneration"]) ?? 0,
-            ["lastTransitionTime"] = now,
-            ["reason"] = allowed ? "SufficientPods" : "InsufficientPods",
-            ["message"] = "",
-        };
-        for (var i = 0; i < conditions.Count; i++)
-        {
-            if (conditions[i] is not JsonObject old || JsonRead.Str(old["type"]) != "DisruptionAllowed") continue;
-            if (JsonRead.Str(old["status"]) == value && old["lastTransitionTime"] is { } t) condition["lastTransitionTime"] = t.DeepClone();
-            conditions[i] = condition;
-            return;
-        }
-        conditions.Add(condition);
     }
 
     private static StatusError StillProcessing(string pdbName) =>

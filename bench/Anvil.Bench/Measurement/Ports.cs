@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Anvil.Bench.ApiServer;
+namespace Anvil.Bench.Measurement;
 
 internal static class Ports
 {
