@@ -7,6 +7,7 @@ using Anvil.ApiServer.Admission.Webhooks;
 using Anvil.ApiServer.Audit;
 using Anvil.ApiServer.Authentication;
 using Anvil.ApiServer.Authorization;
+using Anvil.ApiServer.Caching;
 using Anvil.ApiServer.Certificates;
 using Anvil.ApiServer.Discovery;
 using Anvil.ApiServer.Encryption;
@@ -79,19 +80,22 @@ public sealed class ApiServerHost : IAsyncDisposable
         var time = TimeProvider.System;
         var rbac = new RbacAuthorizer();
         _webhookClient = new WebhookClient(() => Resources, () => Catalog);
-        var webhooks = new WebhookDispatcher(() => Resources, () => Catalog, _webhookClient);
+        var caches = Caches;
+        var webhooks = new WebhookDispatcher(() => Resources, () => Catalog, _webhookClient, caches);
         // Kubernetes' order; the chain runs every plugin's mutation before any validation.
-        Resources = new ResourceStore(_store, new AdmissionChain([
-            new NamespaceLifecycle(() => Resources, () => Catalog.Find("", "v1", "namespaces")!),
-            new LimitRanger(() => Resources, () => Catalog),
-            .. Enabled(new ServiceAccount(() => Resources, () => Catalog.Find("", "v1", "serviceaccounts")!)),
+        // Writes go through the cache fence so what admission reads from the caches is never older than a write
+        // whose response a client already has.
+        Resources = new ResourceStore(new CacheFencedStore(_store, caches), new AdmissionChain([
+            new NamespaceLifecycle(() => Resources, () => Catalog.Find("", "v1", "namespaces")!, caches),
+            new LimitRanger(() => Resources, () => Catalog, caches),
+            .. Enabled(new ServiceAccount(() => Resources, () => Catalog.Find("", "v1", "serviceaccounts")!, caches)),
             new DefaultTolerationSeconds(),
             new CertificateApproval(() => Authorizer), new CertificateSigning(() => Authorizer), new CertificateSubjectRestriction(),
             new RbacEscalationCheck(rbac, () => Resources, () => Catalog),
             .. _options.PlatformAdmission?.Invoke(this) ?? [],
-            new MutatingAdmissionWebhook(new WebhookConfigurationSource(() => Resources, () => Catalog, "mutatingwebhookconfigurations"), webhooks),
-            new ValidatingAdmissionWebhook(new WebhookConfigurationSource(() => Resources, () => Catalog, "validatingwebhookconfigurations"), webhooks),
-            new ResourceQuotaAdmission(() => Resources, () => Catalog, time),
+            new MutatingAdmissionWebhook(new WebhookConfigurationSource(() => Resources, () => Catalog, "mutatingwebhookconfigurations", caches), webhooks),
+            new ValidatingAdmissionWebhook(new WebhookConfigurationSource(() => Resources, () => Catalog, "validatingwebhookconfigurations", caches), webhooks),
+            new ResourceQuotaAdmission(() => Resources, () => Catalog, time, caches),
         ]), time);
         var fieldManagers = new FieldManagers(time);
         Resources.ManagedFields = fieldManagers;
@@ -179,6 +183,12 @@ public sealed class ApiServerHost : IAsyncDisposable
         _background = Task.WhenAll(_background, new CsrSigningController(Catalog, Resources, Pki, log).RunAsync(_stopping.Token));
         await _customResources.Synced.WaitAsync(ct).ConfigureAwait(false);
 
+        // The admission plugins' caches (upstream's shared informers); requests are served once they have listed.
+        foreach (var (group, resource) in CachedResources)
+            caches.Add(new ObjectCache(Resources, Catalog.Find(group, "v1", resource) ?? throw new InvalidOperationException($"{resource} is not served"), log));
+        _background = Task.WhenAll(_background, caches.RunAsync(_stopping.Token));
+        await caches.Synced.WaitAsync(ct).ConfigureAwait(false);
+
         // RBAC: default policy first, then the authorizer's index from the store; requests are served only after.
         await RbacBootstrap.EnsureAsync(Resources, Catalog, ct).ConfigureAwait(false);
         rbac.Log = log;
@@ -225,6 +235,15 @@ public sealed class ApiServerHost : IAsyncDisposable
             throw new StatusError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
         await ServeNonResourceAsync(ctx, path, info, discovery, openApi, serverAddress).ConfigureAwait(false);
     }
+
+    private static readonly (string Group, string Resource)[] CachedResources =
+    [
+        ("", "namespaces"), ("", "serviceaccounts"), ("", "limitranges"), ("", "resourcequotas"),
+        (WebhookConfigurationSource.Group, "mutatingwebhookconfigurations"), (WebhookConfigurationSource.Group, "validatingwebhookconfigurations"),
+    ];
+
+    /// <summary>The watch-fed caches admission reads (namespaces, service accounts, limit ranges, quotas, webhook configurations).</summary>
+    public ObjectCaches Caches { get; } = new();
 
     /// <summary>An admission plugin unless <c>--disable-admission-plugins</c> names it.</summary>
     private IEnumerable<IAdmissionPlugin> Enabled(IAdmissionPlugin plugin) =>

@@ -172,6 +172,25 @@ public sealed class GetTests(AnvilServer server) : E2ETest(server), IClassFixtur
     }
 
     [Fact]
+    public async Task Json_RawListItemsEqualTheirGets()
+    {
+        // A list without a selector is written from the stored bytes: each item must be what a GET returns.
+        var ns = await SeededNamespaceAsync("get-raw-list");
+
+        var list = JsonNode.Parse((await K("get", "--raw", $"/api/v1/namespaces/{ns}/configmaps")).Succeeded().Stdout)!.AsObject();
+
+        Assert.Equal("ConfigMapList", (string?)list["kind"]);
+        Assert.Matches("^[0-9]+$", (string?)list["metadata"]!["resourceVersion"]);
+        var items = list["items"]!.AsArray().Select(i => i!.AsObject()).Where(i => ((string?)i["metadata"]!["name"])!.StartsWith("cm-", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["cm-a", "cm-b", "cm-other"], items.Select(i => (string?)i["metadata"]!["name"]));
+        foreach (var item in items)
+        {
+            var got = JsonNode.Parse((await K("get", "--raw", $"/api/v1/namespaces/{ns}/configmaps/{item["metadata"]!["name"]}")).Succeeded().Stdout);
+            Assert.True(JsonNode.DeepEquals(got, item), $"{got!.ToJsonString()} != {item.ToJsonString()}");
+        }
+    }
+
+    [Fact]
     public async Task Yaml_SingleObject()
     {
         var ns = await SeededNamespaceAsync("get-yaml");

@@ -18,6 +18,7 @@ internal static class LoadRunner
         var errors = 0;
         string? firstError = null;
         var perClient = new List<double>[clients];
+        var cpuStart = CpuTime();
         var start = Stopwatch.GetTimestamp();
         var deadline = start + (long)(maxTime.TotalSeconds * Stopwatch.Frequency);
         long lastEnd = start;
@@ -55,7 +56,15 @@ internal static class LoadRunner
         var all = new List<double>();
         foreach (var l in perClient) all.AddRange(l);
         var seconds = Stopwatch.GetElapsedTime(start, Math.Max(lastEnd, start + 1)).TotalSeconds;
-        return OpStats.From(name, clients, all, errors, seconds, firstError);
+        var cpu = CpuTime() - cpuStart;
+        return OpStats.From(name, clients, all, errors, seconds, firstError) with { CpuMsPerOp = all.Count > 0 ? cpu.TotalMilliseconds / all.Count : double.NaN };
+    }
+
+    /// <summary>CPU time of this process (server and clients): steadier than wall time on a shared machine.</summary>
+    public static TimeSpan CpuTime()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime;
     }
 
     private static void InterlockedMax(ref long target, long value)

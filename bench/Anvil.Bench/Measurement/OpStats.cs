@@ -11,6 +11,9 @@ internal sealed record OpStats(string Name, int Clients, int Ops, int Errors, do
     /// <summary>Operations of at least <see cref="StallMs"/>.</summary>
     public int Stalls { get; init; }
 
+    /// <summary>CPU time of the whole process during the phase per successful operation (NaN when not measured).</summary>
+    public double CpuMsPerOp { get; init; } = double.NaN;
+
     public double Throughput => Seconds > 0 ? Ops / Seconds : 0;
 
     /// <summary>Builds the stats from latencies in milliseconds (any order).</summary>
@@ -44,6 +47,7 @@ internal sealed record OpStats(string Name, int Clients, int Ops, int Errors, do
         ["p99Ms"] = Round(P99Ms),
         ["maxMs"] = Round(MaxMs),
         ["stalls"] = Stalls,
+        ["cpuMsPerOp"] = Round(CpuMsPerOp),
         ["firstError"] = FirstError,
     };
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Anvil.ApiServer.Caching;
 using Anvil.ApiServer.Registry;
 using Anvil.Machinery.Meta;
 using Anvil.Machinery.Quantities;
@@ -13,9 +14,9 @@ namespace Anvil.ApiServer.Admission;
 /// or limits get the defaults of each Container LimitRange in the namespace (noted in the
 /// <c>kubernetes.io/limit-ranger</c> annotation); then min, max and maxLimitRequestRatio of Container and Pod limits
 /// are enforced on pods, and min and max of PersistentVolumeClaim limits on claims. Pod updates are left alone, as
-/// their containers' resources cannot change.
+/// their containers' resources cannot change. LimitRanges come from the server's cache when it has one.
 /// </summary>
-public sealed class LimitRanger(Func<ResourceStore> store, Func<ResourceCatalog> catalog) : IAdmissionPlugin
+public sealed class LimitRanger(Func<ResourceStore> store, Func<ResourceCatalog> catalog, ObjectCaches? caches = null) : IAdmissionPlugin
 {
     public const string Annotation = "kubernetes.io/limit-ranger";
     private const long MaxMilliValue = long.MaxValue / 1000;
@@ -55,8 +56,10 @@ public sealed class LimitRanger(Func<ResourceStore> store, Func<ResourceCatalog>
 
     private async Task<IReadOnlyList<JsonObject>> LimitRangesAsync(AdmissionAttributes a, CancellationToken ct)
     {
+        if (a.Namespace.Length == 0) return [];
+        if (caches?.Find("", "limitranges") is { } cache) return cache.List(a.Namespace);
         var def = catalog().Find("", "v1", "limitranges");
-        if (def == null || a.Namespace.Length == 0) return [];
+        if (def == null) return [];
         return (await store().ListAsync(def, a.Namespace, new ListOptions(), ct).ConfigureAwait(false)).Items;
     }
 

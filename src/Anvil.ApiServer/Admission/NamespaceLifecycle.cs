@@ -1,3 +1,4 @@
+using Anvil.ApiServer.Caching;
 using Anvil.ApiServer.Registry;
 using Anvil.Machinery.Errors;
 using Anvil.Machinery.Meta;
@@ -6,9 +7,10 @@ namespace Anvil.ApiServer.Admission;
 
 /// <summary>
 /// Refuses new objects in namespaces that do not exist or are being deleted, and the deletion of the
-/// namespaces every cluster needs (plugin/pkg/admission/namespace/lifecycle).
+/// namespaces every cluster needs (plugin/pkg/admission/namespace/lifecycle). Namespaces come from the server's
+/// cache when it has one; one the cache does not know is looked up in the store, as upstream's live lookup.
 /// </summary>
-public sealed class NamespaceLifecycle(Func<ResourceStore> store, Func<ResourceDefinition> namespaces) : IAdmissionPlugin
+public sealed class NamespaceLifecycle(Func<ResourceStore> store, Func<ResourceDefinition> namespaces, ObjectCaches? caches = null) : IAdmissionPlugin
 {
     private static readonly HashSet<string> Immortal = ["default", "kube-system", "kube-public"];
 
@@ -23,10 +25,11 @@ public sealed class NamespaceLifecycle(Func<ResourceStore> store, Func<ResourceD
             return;
         }
         if (a.Operation != AdmissionOperation.Create || !a.Resource.Namespaced || a.Namespace.Length == 0) return;
-        var ns = await store().TryGetAsync(namespaces(), "", a.Namespace, ct).ConfigureAwait(false);
+        var ns = caches?.Find("", "namespaces")?.Get("", a.Namespace)
+            ?? (await store().TryGetAsync(namespaces(), "", a.Namespace, ct).ConfigureAwait(false))?.Object;
         if (ns == null)
             throw StatusError.NotFound(new GroupResource("", "namespaces"), a.Namespace);
-        if (ObjectMeta.IsDeleting(ns.Value.Object))
+        if (ObjectMeta.IsDeleting(ns))
             throw new StatusError(403, "Forbidden", $"{a.Resource.GroupResource} \"{a.Name}\" is forbidden: unable to create new content in namespace {a.Namespace} because it is being terminated")
             {
                 DetailsName = a.Name, DetailsGroup = a.Resource.Group, DetailsKind = a.Resource.Resource,

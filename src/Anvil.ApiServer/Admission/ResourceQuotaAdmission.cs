@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Anvil.ApiServer.Authentication;
+using Anvil.ApiServer.Caching;
 using Anvil.ApiServer.Registry;
 using Anvil.Machinery.Errors;
 using Anvil.Machinery.Meta;
@@ -15,9 +16,11 @@ namespace Anvil.ApiServer.Admission;
 /// constrains it in the same step, by writing the quota's status.used with its resourceVersion. Writes of one
 /// namespace are serialized here and any conflict (the quota controller writing) re-reads and checks again, so
 /// concurrent creates never admit more than the quota allows. A quota whose status does not yet cover its hard
-/// limits gets its usage computed from the namespace's objects first.
+/// limits gets its usage computed from the namespace's objects first. Quotas are read from the server's cache when
+/// it has one (writes to quotas wait for it, see <see cref="ObjectCaches.FenceAsync"/>); after a conflict they are
+/// read from the store. The charge itself is always a compare-and-swap on the stored quota.
 /// </summary>
-public sealed class ResourceQuotaAdmission(Func<ResourceStore> store, Func<ResourceCatalog> catalog, TimeProvider? time = null) : IAdmissionPlugin
+public sealed class ResourceQuotaAdmission(Func<ResourceStore> store, Func<ResourceCatalog> catalog, TimeProvider? time = null, ObjectCaches? caches = null) : IAdmissionPlugin
 {
     private const int MaxAttempts = 16;
     private static readonly UserInfo Apiserver = new("system:apiserver", ["system:masters"]);
@@ -38,7 +41,7 @@ public sealed class ResourceQuotaAdmission(Func<ResourceStore> store, Func<Resou
         var quotaDef = catalog().Find("", "v1", "resourcequotas");
         if (quotaDef == null) return;
         // Most requests meet no quota that counts them (events, leases, ...): look before taking the namespace's lock.
-        var quotas = await ListQuotasAsync(quotaDef, a.Namespace, ct).ConfigureAwait(false);
+        var quotas = await ListQuotasAsync(quotaDef, a.Namespace, cached: true, ct).ConfigureAwait(false);
         if (!quotas.Any(q => (q["spec"]?["hard"] as JsonObject ?? []).Any(h => QuotaEvaluator.Tracks(group, resource, h.Key)))) return;
         // A create that will fail as AlreadyExists must not be charged (upstream charges it until the next recount).
         if (a.Operation == AdmissionOperation.Create && a.Name.Length > 0
@@ -51,7 +54,7 @@ public sealed class ResourceQuotaAdmission(Func<ResourceStore> store, Func<Resou
             var charged = new HashSet<string>(StringComparer.Ordinal);
             for (var attempt = 0; attempt < MaxAttempts; attempt++)
             {
-                if (await TryChargeAsync(a, quotaDef, group, resource, charged, ct).ConfigureAwait(false)) return;
+                if (await TryChargeAsync(a, quotaDef, group, resource, charged, cached: attempt == 0, ct).ConfigureAwait(false)) return;
             }
             throw AdmissionErrors.Forbidden(a, "failed to update quota status: too many conflicting writes, please try again");
         }
@@ -61,11 +64,12 @@ public sealed class ResourceQuotaAdmission(Func<ResourceStore> store, Func<Resou
         }
     }
 
-    private async Task<IReadOnlyList<JsonObject>> ListQuotasAsync(ResourceDefinition quotaDef, string ns, CancellationToken ct) =>
-        (await store().ListAsync(quotaDef, ns, new ListOptions(), ct).ConfigureAwait(false)).Items;
+    private async Task<IReadOnlyList<JsonObject>> ListQuotasAsync(ResourceDefinition quotaDef, string ns, bool cached, CancellationToken ct) =>
+        cached && caches?.Find("", "resourcequotas") is { } cache ? cache.List(ns)
+            : (await store().ListAsync(quotaDef, ns, new ListOptions(), ct).ConfigureAwait(false)).Items;
 
     /// <summary>One read-check-write round; false when a quota changed underneath (try again).</summary>
-    private async Task<bool> TryChargeAsync(AdmissionAttributes a, ResourceDefinition quotaDef, string group, string resource, HashSet<string> charged, CancellationToken ct)
+    private async Task<bool> TryChargeAsync(AdmissionAttributes a, ResourceDefinition quotaDef, string group, string resource, HashSet<string> charged, bool cached, CancellationToken ct)
     {
         var now = _time.GetUtcNow();
         var delta = QuotaEvaluator.Usage(group, resource, a.Object!, now);
@@ -73,7 +77,7 @@ public sealed class ResourceQuotaAdmission(Func<ResourceStore> store, Func<Resou
             delta = ResourceList.Subtract(delta, QuotaEvaluator.Usage(group, resource, a.OldObject, now));
 
         var writes = new List<JsonObject>();
-        foreach (var quota in (await ListQuotasAsync(quotaDef, a.Namespace, ct).ConfigureAwait(false)).OrderBy(ObjectMeta.Name, StringComparer.Ordinal))
+        foreach (var quota in (await ListQuotasAsync(quotaDef, a.Namespace, cached, ct).ConfigureAwait(false)).OrderBy(ObjectMeta.Name, StringComparer.Ordinal))
         {
             var name = ObjectMeta.Name(quota);
             if (charged.Contains(name)) continue;

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using Anvil.ApiServer.Caching;
 using Anvil.ApiServer.Registry;
 using Anvil.Machinery.Errors;
 using Anvil.Machinery.Meta;
@@ -12,9 +13,9 @@ namespace Anvil.ApiServer.Admission;
 /// unless <c>automountServiceAccountToken</c> is false on the pod (or else on the service account) every container
 /// and init container mounts the projected <c>kube-api-access-xxxxx</c> volume (bound token, cluster CA, namespace)
 /// read-only at <see cref="TokenMountPath"/>; the service account's imagePullSecrets are copied to a pod without any.
-/// Mirror pods are only validated.
+/// Mirror pods are only validated. Service accounts come from the server's cache when it has them, else the store.
 /// </summary>
-public sealed class ServiceAccount(Func<ResourceStore> store, Func<ResourceDefinition> serviceAccounts) : IAdmissionPlugin
+public sealed class ServiceAccount(Func<ResourceStore> store, Func<ResourceDefinition> serviceAccounts, ObjectCaches? caches = null) : IAdmissionPlugin
 {
     public const string DefaultServiceAccountName = "default";
     public const string TokenMountPath = "/var/run/secrets/kubernetes.io/serviceaccount";
@@ -62,6 +63,7 @@ public sealed class ServiceAccount(Func<ResourceStore> store, Func<ResourceDefin
 
     private async Task<JsonObject> LookupAsync(AdmissionAttributes a, string name, CancellationToken ct)
     {
+        if (caches?.Find("", "serviceaccounts")?.Get(a.Namespace, name) is { } cached) return cached;
         var attempts = name == DefaultServiceAccountName ? Math.Max(1, DefaultAccountAttempts) : 1;
         for (var i = 0; i < attempts; i++)
         {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Anvil.ApiServer.Registry;
@@ -86,6 +87,12 @@ public sealed partial class ApiHandler
             ResourceVersion = q["resourceVersion"].ToString(),
             ResourceVersionMatch = q["resourceVersionMatch"].ToString(),
         };
+        if (format is { Shape: OutputShape.Object, Yaml: false } && options.Predicate == null)
+        {
+            var (stored, revision, token) = await _store.ListStoredAsync(def, ns, options, ct).ConfigureAwait(false);
+            await WriteStoredListAsync(ctx, def, stored, revision, token).ConfigureAwait(false);
+            return;
+        }
         var result = await _store.ListAsync(def, ns, options, ct).ConfigureAwait(false);
         var rv = result.ResourceVersion.ToString(CultureInfo.InvariantCulture);
         if (format.Shape == OutputShape.Table)
@@ -103,5 +110,42 @@ public sealed partial class ApiHandler
             ? new JsonObject { ["kind"] = "PartialObjectMetadataList", ["apiVersion"] = "meta.k8s.io/" + format.TableVersion, ["metadata"] = meta, ["items"] = items }
             : new JsonObject { ["kind"] = def.ListKind, ["apiVersion"] = def.ApiVersion, ["metadata"] = meta, ["items"] = items };
         await ResponseWriter.WriteObjectAsync(ctx, 200, list, format).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A JSON list written from stored bytes (resourceVersion spliced into each item) instead of parsing every object
+    /// and serializing the tree: the same bytes, a fraction of the CPU and memory for large lists.
+    /// </summary>
+    private static async Task WriteStoredListAsync(HttpContext ctx, ResourceDefinition def, IReadOnlyList<Anvil.Storage.KeyValue> items, long revision, string token)
+    {
+        var size = 256;
+        foreach (var kv in items) size += kv.Value.Length + 48;
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(size);
+        using (var w = new System.Text.Json.Utf8JsonWriter(buffer, Anvil.Machinery.Serialization.KubeJson.WriterOptions))
+        {
+            w.WriteStartObject();
+            w.WriteString("kind", def.ListKind);
+            w.WriteString("apiVersion", def.ApiVersion);
+            w.WriteStartObject("metadata");
+            w.WriteString("resourceVersion", revision.ToString(CultureInfo.InvariantCulture));
+            if (token.Length > 0) w.WriteString("continue", token);
+            w.WriteEndObject();
+            w.WritePropertyName("items");
+            w.WriteStartArray();
+            w.Flush();
+        }
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (i > 0) buffer.Write(","u8);
+            var kv = items[i];
+            if (StoredJson.TryWriteWithResourceVersion(kv.Value.Span, kv.ModRevision, buffer)) continue;
+            using var w = new System.Text.Json.Utf8JsonWriter(buffer, Anvil.Machinery.Serialization.KubeJson.WriterOptions);
+            ResourceStore.Decode(kv).WriteTo(w, Anvil.Machinery.Serialization.KubeJson.Options);
+        }
+        buffer.Write("]}"u8);
+        ctx.Response.StatusCode = 200;
+        ctx.Response.ContentType = "application/json";
+        ctx.Response.ContentLength = buffer.WrittenCount;
+        await ctx.Response.Body.WriteAsync(buffer.WrittenMemory, ctx.RequestAborted).ConfigureAwait(false);
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -75,6 +76,7 @@ public sealed partial class ApiHandler
         if (startError != null)
         {
             await writer.WriteAsync(ApiWatchEvent.Error, startError.ToStatus(), CancellationToken.None).ConfigureAwait(false);
+            await ctx.Response.Body.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             return;
         }
 
@@ -109,18 +111,23 @@ public sealed partial class ApiHandler
                 catch (OperationCanceledException) when (!ct.IsCancellationRequested)
                 {
                     if (lastRevision > 0)
+                    {
                         await writer.WriteAsync(ApiWatchEvent.Bookmark, ResourceStore.BookmarkObject(def, lastRevision), ct).ConfigureAwait(false);
+                        await ctx.Response.Body.FlushAsync(ct).ConfigureAwait(false);
+                    }
                     continue;
                 }
                 if (!ready) break;
-                while (channel.Reader.TryRead(out var ev))
+                // At most a bounded batch between flushes, so a steady stream still reaches the client.
+                for (var n = 0; n < 64 && channel.Reader.TryRead(out var ev); n++)
                 {
                     if (ev.Revision > lastRevision) lastRevision = ev.Revision;
                     if (ev.Type == ApiWatchEvent.Progress) continue;
                     if (ev.Type == ApiWatchEvent.Bookmark && !bookmarks) continue;
-                    await writer.WriteAsync(ev.Type, ev.Object, ct).ConfigureAwait(false);
+                    await writer.WriteAsync(ev, ct).ConfigureAwait(false);
                 }
                 if (lastRevision == 0) lastRevision = _store.CurrentRevision;
+                // One flush per batch of events: under load many events share a frame (and a TLS record).
                 await ctx.Response.Body.FlushAsync(ct).ConfigureAwait(false);
             }
         }
@@ -138,10 +145,32 @@ public sealed partial class ApiHandler
         }
     }
 
-    /// <summary>Encodes watch events, as objects or as one-row Tables (column definitions in the first only).</summary>
+    /// <summary>
+    /// Encodes watch events, as objects or as one-row Tables (column definitions in the first only). The caller
+    /// flushes. An object still in its stored form is written as stored bytes with the resourceVersion spliced in.
+    /// </summary>
     private sealed class WatchWriter(HttpResponse response, ResourceDefinition def, OutputFormat format, string includeObject, TimeProvider time)
     {
         private bool _first = true;
+        private readonly ArrayBufferWriter<byte> _buffer = new(4096);
+
+        public async Task WriteAsync(ApiWatchEvent ev, CancellationToken ct)
+        {
+            if (format.Shape == OutputShape.Object && ev.StoredJson is { Length: > 0 } stored)
+            {
+                _buffer.ResetWrittenCount();
+                _buffer.Write("{\"type\":\""u8);
+                _buffer.Write(System.Text.Encoding.UTF8.GetBytes(ev.Type));
+                _buffer.Write("\",\"object\":"u8);
+                if (StoredJson.TryWriteWithResourceVersion(stored.Span, ev.Revision, _buffer))
+                {
+                    _buffer.Write("}\n"u8);
+                    await response.Body.WriteAsync(_buffer.WrittenMemory, ct).ConfigureAwait(false);
+                    return;
+                }
+            }
+            await WriteAsync(ev.Type, ev.Object, ct).ConfigureAwait(false);
+        }
 
         public async Task WriteAsync(string type, JsonObject obj, CancellationToken ct)
         {
@@ -167,7 +196,6 @@ public sealed partial class ApiHandler
             }
             ms.WriteByte((byte)'\n');
             await response.Body.WriteAsync(ms.GetBuffer().AsMemory(0, (int)ms.Length), ct).ConfigureAwait(false);
-            await response.Body.FlushAsync(ct).ConfigureAwait(false);
         }
     }
 }

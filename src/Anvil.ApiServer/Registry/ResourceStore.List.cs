@@ -15,6 +15,24 @@ public sealed partial class ResourceStore
     /// <summary>Lists objects in a namespace ("" = all) with selectors, paging and resourceVersion semantics.</summary>
     public async Task<ListResult> ListAsync(ResourceDefinition def, string ns, ListOptions options, CancellationToken ct)
     {
+        var (_, decoded, revision, token) = await RangeListAsync(def, ns, options, decode: true, ct).ConfigureAwait(false);
+        return new ListResult(decoded!, revision, token, null);
+    }
+
+    /// <summary>
+    /// The same list as <see cref="ListAsync"/> as stored values, not parsed (each one's resourceVersion is its
+    /// <see cref="KeyValue.ModRevision"/>): for writing a list out without building objects. Only without a predicate.
+    /// </summary>
+    public async Task<(IReadOnlyList<KeyValue> Items, long ResourceVersion, string Continue)> ListStoredAsync(ResourceDefinition def, string ns, ListOptions options, CancellationToken ct)
+    {
+        if (options.Predicate != null) throw new ArgumentException("a stored list cannot apply a predicate", nameof(options));
+        var (stored, _, revision, token) = await RangeListAsync(def, ns, options, decode: false, ct).ConfigureAwait(false);
+        return (stored, revision, token);
+    }
+
+    private async Task<(List<KeyValue> Stored, List<JsonObject>? Decoded, long Revision, string Continue)> RangeListAsync(
+        ResourceDefinition def, string ns, ListOptions options, bool decode, CancellationToken ct)
+    {
         var prefix = def.ListPrefix(ns);
         long revision = 0;
         string? startAfter = null;
@@ -39,7 +57,8 @@ public sealed partial class ResourceStore
             }
         }
 
-        var items = new List<JsonObject>();
+        var items = new List<KeyValue>();
+        var decoded = decode ? new List<JsonObject>() : null;
         var limit = options.Limit > 0 ? options.Limit : 0;
         var more = false;
         string? lastKey = null;
@@ -72,8 +91,15 @@ public sealed partial class ResourceStore
                     break;
                 }
                 lastKey = kv.Key;
+                if (decoded == null)
+                {
+                    items.Add(kv);
+                    continue;
+                }
                 var obj = Decode(kv);
-                if (options.Predicate == null || options.Predicate(obj)) items.Add(obj);
+                if (options.Predicate != null && !options.Predicate(obj)) continue;
+                items.Add(kv);
+                decoded.Add(obj);
             }
             if (more) break;
             if (!page.More || page.Items.Count == 0) break;
@@ -85,7 +111,7 @@ public sealed partial class ResourceStore
             }
         }
         var token = more && lastKey != null ? EncodeContinue(readRevision, lastKey[prefix.Length..]) : "";
-        return new ListResult(items, readRevision, token, null);
+        return (items, decoded, readRevision, token);
     }
 
     private static string EncodeContinue(long revision, string startAfterSuffix)

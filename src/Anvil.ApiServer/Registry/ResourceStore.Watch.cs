@@ -77,16 +77,20 @@ public sealed partial class ResourceStore
 
     private static ApiWatchEvent? Translate(WatchEvent change, Func<JsonObject, bool>? predicate)
     {
+        // Without a predicate nothing needs the object here: it is decoded only if the consumer reads it.
+        if (predicate == null)
+        {
+            return change.Type == WatchEventType.Delete ? new ApiWatchEvent(ApiWatchEvent.Deleted, change.Previous!.Value, change.Revision)
+                : new ApiWatchEvent(change.Previous == null ? ApiWatchEvent.Added : ApiWatchEvent.Modified, change.Current!.Value, change.Revision);
+        }
         if (change.Type == WatchEventType.Delete)
         {
-            var last = Decode(change.Previous!);
-            SetRevision(last, change.Revision);
-            return predicate == null || predicate(last) ? new ApiWatchEvent(ApiWatchEvent.Deleted, last, change.Revision) : null;
+            var last = Decode(change.Previous!.Value.Span, change.Revision);
+            return predicate(last) ? new ApiWatchEvent(ApiWatchEvent.Deleted, last, change.Revision) : null;
         }
         var current = Decode(change.Current!);
-        var matches = predicate == null || predicate(current);
+        var matches = predicate(current);
         if (change.Previous == null) return matches ? new ApiWatchEvent(ApiWatchEvent.Added, current, change.Revision) : null;
-        if (predicate == null) return new ApiWatchEvent(ApiWatchEvent.Modified, current, change.Revision);
         var before = Decode(change.Previous);
         var matched = predicate(before);
         return (matched, matches) switch

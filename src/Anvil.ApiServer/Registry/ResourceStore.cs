@@ -48,10 +48,13 @@ public sealed partial class ResourceStore
     }
 
     /// <summary>Parses stored bytes and stamps the revision as resourceVersion.</summary>
-    public static JsonObject Decode(KeyValue kv)
+    public static JsonObject Decode(KeyValue kv) => Decode(kv.Value.Span, kv.ModRevision);
+
+    /// <summary>Parses stored bytes and stamps <paramref name="revision"/> as resourceVersion.</summary>
+    public static JsonObject Decode(ReadOnlySpan<byte> stored, long revision)
     {
-        var obj = KubeJson.ParseObject(kv.Value.Span);
-        ObjectMeta.Of(obj)["resourceVersion"] = kv.ModRevision.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var obj = KubeJson.ParseObject(stored);
+        ObjectMeta.Of(obj)["resourceVersion"] = revision.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return obj;
     }
 

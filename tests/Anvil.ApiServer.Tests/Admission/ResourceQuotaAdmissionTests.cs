@@ -59,6 +59,22 @@ public sealed class ResourceQuotaAdmissionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AQuotaChangedBehindTheCacheIsReadAgainBeforeCharging()
+    {
+        await QuotaAsync("q", """{"pods":"2"}""");
+        await _f.CreateAsync("pods", "ns", AdmissionFixture.Pod("p1"));
+        // Another writer charges the second pod below the fence: the cache may still show one pod used.
+        var quotas = _f.Resource("resourcequotas");
+        var raw = new ResourceStore(_f.Unfenced, new Anvil.ApiServer.Admission.AdmissionChain([]), TimeProvider.System);
+        var quota = await raw.GetAsync(quotas, "ns", "q", default);
+        quota["status"] = new JsonObject { ["hard"] = new JsonObject { ["pods"] = "2" }, ["used"] = new JsonObject { ["pods"] = "2" } };
+        await raw.UpdateAsync(quotas, "ns", "q", quota, new WriteOptions { Subresource = "status", User = AdmissionFixture.Admin }, default);
+
+        var e = await Assert.ThrowsAsync<StatusError>(() => _f.CreateAsync("pods", "ns", AdmissionFixture.Pod("p2")));
+        Assert.Equal("pods \"p2\" is forbidden: exceeded quota: q, requested: pods=1, used: pods=2, limited: pods=2", e.Message);
+    }
+
+    [Fact]
     public async Task ComputeQuotaNeedsEveryContainerToStateIt()
     {
         await QuotaAsync("compute", """{"limits.cpu":"2","limits.memory":"1Gi","requests.cpu":"1"}""");

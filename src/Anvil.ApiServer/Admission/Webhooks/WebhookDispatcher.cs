@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Anvil.ApiServer.Caching;
 using Anvil.ApiServer.Registry;
 using Anvil.Machinery.Errors;
 using Anvil.Machinery.Meta;
@@ -12,7 +13,7 @@ namespace Anvil.ApiServer.Admission.Webhooks;
 /// request matches (rules, namespaceSelector, objectSelector), the dry-run rule, the call with failurePolicy, and
 /// turning a denial into the API error.
 /// </summary>
-public sealed class WebhookDispatcher(Func<ResourceStore> store, Func<ResourceCatalog> catalog, WebhookClient client)
+public sealed class WebhookDispatcher(Func<ResourceStore> store, Func<ResourceCatalog> catalog, WebhookClient client, ObjectCaches? caches = null)
 {
     public ILogger? Log { get; set; }
 
@@ -52,6 +53,7 @@ public sealed class WebhookDispatcher(Func<ResourceStore> store, Func<ResourceCa
 
     private async Task<IReadOnlyDictionary<string, string>> NamespaceLabelsAsync(string ns, CancellationToken ct)
     {
+        if (caches?.Find("", "namespaces")?.Get("", ns) is { } cached) return Labels(cached);
         var def = catalog().Find("", "v1", "namespaces");
         if (def == null) return new Dictionary<string, string>();
         var got = await store().TryGetAsync(def, "", ns, ct).ConfigureAwait(false);
