@@ -65,7 +65,7 @@ internal static class SchedulerBenchmark
             var warmupPods = Math.Min(1000, Math.Max(100, pods / 10));
             sw.Restart();
             await admin.CreateAsync(ResourceRef.Namespaces, "", new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = "warmup" } }, overall.Token);
-            await ParallelAsync(warmupPods, i => admin.CreateAsync(Pods, "warmup", Pod($"warm-{i:D6}", WarmupScheduler), overall.Token));
+            await ParallelIndexes.RunAsync(warmupPods, CreateParallelism, i => admin.CreateAsync(Pods, "warmup", Pod($"warm-{i:D6}", WarmupScheduler), overall.Token));
             var warmList = await admin.ListAsync(Pods, "warmup", "limit=1", overall.Token);
             using (var warmPhase = CancellationTokenSource.CreateLinkedTokenSource(overall.Token))
             {
