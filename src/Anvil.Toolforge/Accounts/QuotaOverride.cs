@@ -118,17 +118,7 @@ public sealed record QuotaOverride(string Tool, string Version)
     /// </summary>
     public static IReadOnlyList<QuotaOverride> Parse(string yaml)
     {
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(yaml));
-        }
-        catch (YamlException e)
-        {
-            throw new FormatException($"invalid YAML: {e.Message}", e);
-        }
-        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
-            throw new FormatException("expected a mapping with an \"overrides\" key");
+        var root = YamlMapping.Load(yaml, "a mapping with an \"overrides\" key");
         if (Child(root, "quotas") is YamlMappingNode quotas) root = quotas;
         if (Child(root, "overrides") is not YamlMappingNode overrides)
             throw new FormatException("expected a mapping with an \"overrides\" key");

@@ -73,17 +73,7 @@ public sealed record ToolQuotaDefaults
     /// </summary>
     public static ToolQuotaDefaults Parse(string yaml)
     {
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(yaml));
-        }
-        catch (YamlException e)
-        {
-            throw new FormatException($"invalid YAML: {e.Message}", e);
-        }
-        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
-            throw new FormatException("expected a mapping with \"hard\" and \"container\" keys");
+        var root = YamlMapping.Load(yaml, "a mapping with \"hard\" and \"container\" keys");
         var result = Standard;
         foreach (var (k, v) in root.Children)
         {
