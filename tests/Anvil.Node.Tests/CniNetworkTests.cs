@@ -24,6 +24,11 @@ public sealed class CniNetworkTests(PodNetworkFixture f) : IClassFixture<PodNetw
         var sandbox = f.Network.Get(uid)!;
         Assert.Equal(PodFiles.Hosts(ip!, "web"), await File.ReadAllTextAsync(sandbox.HostsPath));
         Assert.Contains("search team-a.svc.cluster.local svc.cluster.local cluster.local\n", await File.ReadAllTextAsync(sandbox.ResolvConfPath));
+        // Masquerade is the node's one rule, not a CNI chain per pod.
+        Assert.True(sandbox.NodeMasquerade);
+        var nat = await NatRulesAsync();
+        Assert.Contains($"-A POSTROUTING -s {CniConfig.NormalizeCidr(f.Options.PodCidr)} -m comment --comment \"name: \\\"anvil\\\" id: \\\"{f.Prefix}-masquerade\\\"\" -j {CniConfig.MasqueradeChain(f.Options)}", nat);
+        Assert.DoesNotContain($"id: \\\"{f.Network.NetnsName(uid)}\\\"", nat);
 
         // Idempotent, and a new agent (new runtime object on the same data dir) adopts the same sandbox.
         await f.Runtime.RunPodSandboxAsync(Pod(uid, "web"), CancellationToken.None);
@@ -40,6 +45,15 @@ public sealed class CniNetworkTests(PodNetworkFixture f) : IClassFixture<PodNetw
         var reserved = Directory.Exists(Path.Combine(f.Dir, "cni", "networks", "anvil"))
             ? Directory.GetFiles(Path.Combine(f.Dir, "cni", "networks", "anvil")).Select(Path.GetFileName).ToList() : [];
         Assert.DoesNotContain(ip, reserved);
+    }
+
+    private static async Task<string> NatRulesAsync()
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("iptables-save", ["-t", "nat"]) { RedirectStandardOutput = true };
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var text = await p.StandardOutput.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        return text;
     }
 
     [Fact]

@@ -14,8 +14,12 @@ public sealed class CniNetwork
 {
     private readonly string _sandboxes;
     private readonly string _ipamDir;
-    private readonly SemaphoreSlim _lock = new(1, 1);
-    private bool _hostReady;
+    // One lock per pod (striped): set-up and tear-down of the same pod never overlap, different pods' run at once
+    // (the CNI plugins lock what they share: host-local its address files, iptables its tables). One sandbox at a
+    // time made startup latency grow with the number of pods being started or removed.
+    private readonly SemaphoreSlim[] _locks = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
+    private readonly SemaphoreSlim _hostLock = new(1, 1);
+    private volatile bool _hostReady;
 
     public CniNetwork(string dataDir, PodNetworkOptions? options = null)
     {
@@ -39,6 +43,8 @@ public sealed class CniNetwork
         return null;
     }
 
+    private SemaphoreSlim LockOf(string podUid) => _locks[(int)((uint)StringComparer.Ordinal.GetHashCode(podUid) % (uint)_locks.Length)];
+
     public string NetnsName(string podUid) => $"{Options.Prefix}-{podUid}";
 
     private string Dir(string podUid) => Path.Combine(_sandboxes, podUid);
@@ -56,7 +62,8 @@ public sealed class CniNetwork
     /// <summary>Creates the pod's sandbox, or adopts the recorded one when its namespace still exists.</summary>
     public async Task<PodSandbox> SetUpAsync(PodSandboxConfig config, string hostIP, CancellationToken ct)
     {
-        await _lock.WaitAsync(ct).ConfigureAwait(false);
+        var podLock = LockOf(config.PodUid);
+        await podLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
             var dir = Dir(config.PodUid);
@@ -73,7 +80,7 @@ public sealed class CniNetwork
             var netns = NetnsName(config.PodUid);
             var path = "/run/netns/" + netns;
             // A half-made sandbox (or one whose namespace vanished with a reboot): release what CNI holds first.
-            if (existing != null || File.Exists(path)) await CniDelAsync(netns, existing?.ResultJson, ct).ConfigureAwait(false);
+            if (existing != null || File.Exists(path)) await CniDelAsync(netns, existing?.ResultJson, existing is { NodeMasquerade: false }, ct).ConfigureAwait(false);
             if (!File.Exists(path))
             {
                 var (code, _, err) = await HostCommand.RunAsync("ip", ["netns", "add", netns], ct).ConfigureAwait(false);
@@ -82,15 +89,23 @@ public sealed class CniNetwork
             JsonObject? result;
             try
             {
-                await CniPlugin.RunAsync(Options.CniBinDir, "ADD", netns, path, "lo", CniConfig.Loopback(), ct).ConfigureAwait(false);
+                // lo and eth0 are independent: their plugins run at once.
+                var loopback = CniPlugin.RunAsync(Options.CniBinDir, "ADD", netns, path, "lo", CniConfig.Loopback(), ct);
                 result = null;
                 var conflist = CniConfig.BridgeConflist(Options, _ipamDir);
-                foreach (var plugin in (conflist["plugins"] as JsonArray ?? []).OfType<JsonObject>())
-                    result = await CniPlugin.RunAsync(Options.CniBinDir, "ADD", netns, path, "eth0", CniConfig.PluginConfig(conflist, plugin, result), ct).ConfigureAwait(false);
+                try
+                {
+                    foreach (var plugin in (conflist["plugins"] as JsonArray ?? []).OfType<JsonObject>())
+                        result = await CniPlugin.RunAsync(Options.CniBinDir, "ADD", netns, path, "eth0", CniConfig.PluginConfig(conflist, plugin, result), ct).ConfigureAwait(false);
+                }
+                finally
+                {
+                    await loopback.ConfigureAwait(false);
+                }
             }
             catch (IOException)
             {
-                try { await CniDelAsync(netns, null, CancellationToken.None).ConfigureAwait(false); }
+                try { await CniDelAsync(netns, null, false, CancellationToken.None).ConfigureAwait(false); }
                 catch (IOException) { }
                 await HostCommand.RunAsync("ip", ["netns", "delete", netns], CancellationToken.None).ConfigureAwait(false);
                 throw;
@@ -99,6 +114,7 @@ public sealed class CniNetwork
             var sandbox = new PodSandbox(config.PodUid, config.Namespace, config.Name, config.Hostname, false, netns, ip, dir)
             {
                 Result = result?.ToJsonString(),
+                NodeMasquerade = true,
             };
             Directory.CreateDirectory(dir);
             await File.WriteAllTextAsync(sandbox.HostsPath, PodFiles.Hosts(ip, config.Hostname), ct).ConfigureAwait(false);
@@ -109,14 +125,15 @@ public sealed class CniNetwork
         }
         finally
         {
-            _lock.Release();
+            podLock.Release();
         }
     }
 
     /// <summary>CNI DEL, deletes the namespace and the record; nothing to do when there is no sandbox.</summary>
     public async Task TearDownAsync(string podUid, CancellationToken ct)
     {
-        await _lock.WaitAsync(ct).ConfigureAwait(false);
+        var podLock = LockOf(podUid);
+        await podLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
             var dir = Dir(podUid);
@@ -124,7 +141,7 @@ public sealed class CniNetwork
             var netns = NetnsName(podUid);
             if (sandbox is { HostNetwork: false } || File.Exists("/run/netns/" + netns))
             {
-                await CniDelAsync(netns, sandbox?.ResultJson, ct).ConfigureAwait(false);
+                await CniDelAsync(netns, sandbox?.ResultJson, sandbox is { NodeMasquerade: false }, ct).ConfigureAwait(false);
                 if (File.Exists("/run/netns/" + netns))
                 {
                     var (code, _, err) = await HostCommand.RunAsync("ip", ["netns", "delete", netns], ct).ConfigureAwait(false);
@@ -135,16 +152,17 @@ public sealed class CniNetwork
         }
         finally
         {
-            _lock.Release();
+            podLock.Release();
         }
     }
 
-    private async Task CniDelAsync(string netns, JsonObject? prevResult, CancellationToken ct)
+    /// <param name="ipMasq">The sandbox has CNI's masquerade chain of its own (made before the node's rule).</param>
+    private async Task CniDelAsync(string netns, JsonObject? prevResult, bool ipMasq, CancellationToken ct)
     {
         var path = "/run/netns/" + netns;
         // DEL runs even when the namespace is gone (CNI_NETNS may then be empty): host-local must release the IP.
         var nsPath = File.Exists(path) ? path : "";
-        var conflist = CniConfig.BridgeConflist(Options, _ipamDir);
+        var conflist = CniConfig.BridgeConflist(Options, _ipamDir, ipMasq);
         foreach (var plugin in (conflist["plugins"] as JsonArray ?? []).OfType<JsonObject>().Reverse())
         {
             try
@@ -163,10 +181,27 @@ public sealed class CniNetwork
         }
     }
 
-    /// <summary>Routing between the bridge and the host (kube-proxy's DNAT needs it) and iptables for bridged traffic.</summary>
+    /// <summary>
+    /// Routing between the bridge and the host (kube-proxy's DNAT needs it), iptables for bridged traffic, and the
+    /// masquerade of pod traffic leaving the pod CIDR.
+    /// </summary>
     private async Task EnsureHostAsync(CancellationToken ct)
     {
         if (_hostReady) return;
+        await _hostLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (!_hostReady) await PrepareHostAsync(ct).ConfigureAwait(false);
+            _hostReady = true;
+        }
+        finally
+        {
+            _hostLock.Release();
+        }
+    }
+
+    private async Task PrepareHostAsync(CancellationToken ct)
+    {
         await File.WriteAllTextAsync("/proc/sys/net/ipv4/ip_forward", "1\n", ct).ConfigureAwait(false);
         // br_netfilter: replies between pods on the bridge must pass conntrack to undo a Service's DNAT.
         const string bridgeNf = "/proc/sys/net/bridge/bridge-nf-call-iptables";
@@ -177,6 +212,11 @@ public sealed class CniNetwork
             try { await File.WriteAllTextAsync(bridgeNf, "1\n", ct).ConfigureAwait(false); }
             catch (IOException) { }
         }
-        _hostReady = true;
+        await Iptables.RestoreAsync(CniConfig.MasqueradeScript(Options), ct).ConfigureAwait(false);
+        var jump = CniConfig.MasqueradeJump(Options);
+        var (check, _) = await Iptables.RunAsync(["-t", "nat", "-C", "POSTROUTING", .. jump], ct).ConfigureAwait(false);
+        if (check == 0) return;
+        var (add, err) = await Iptables.RunAsync(["-t", "nat", "-A", "POSTROUTING", .. jump], ct).ConfigureAwait(false);
+        if (add != 0) throw new IOException($"adding the pod masquerade rule failed: {err.Trim()}");
     }
 }
