@@ -47,6 +47,42 @@ public sealed class CniNetworkTests(PodNetworkFixture f) : IClassFixture<PodNetw
         Assert.DoesNotContain(ip, reserved);
     }
 
+    [Fact]
+    public async Task FailedNetworkRemovesTheContainerCreatedMeanwhileAndIsRetried()
+    {
+        if (PodNetworkFixture.Unavailable is { } why) { Console.WriteLine($"skipped: {why}"); return; }
+        var rootfs = await f.Images.EnsureAsync("busybox", CancellationToken.None);
+        Assert.NotNull(rootfs);
+        // A bridge plugin that fails the way CNI plugins do (error JSON on stdout); loopback is the real one.
+        var bin = Directory.CreateTempSubdirectory("anvil-cni-bin-").FullName;
+        try
+        {
+            File.CreateSymbolicLink(Path.Combine(bin, "loopback"), Path.Combine(f.Options.CniBinDir, "loopback"));
+            await File.WriteAllTextAsync(Path.Combine(bin, "bridge"), "#!/bin/sh\ncat >/dev/null\necho '{\"code\":11,\"msg\":\"no bridge today\"}'\nexit 1\n");
+            File.SetUnixFileMode(Path.Combine(bin, "bridge"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var network = new CniNetwork(f.Dir, f.Options with { CniBinDir = bin });
+            var runtime = new RuncRuntime(f.Dir, f.Prefix, network);
+            var uid = "bad-" + Guid.NewGuid().ToString("N")[..8];
+            await runtime.RunPodSandboxAsync(Pod(uid, "bad"), CancellationToken.None);
+            var e = await Assert.ThrowsAsync<IOException>(() => runtime.CreateContainerAsync(new ContainerConfig(uid, "team-a", "bad", "c", 0, "busybox", rootfs!,
+                ["sleep", "60"], []), CancellationToken.None));
+            Assert.Equal("setting up the pod network failed: CNI bridge ADD failed: no bridge today", e.Message);
+            Assert.Empty(await runtime.ListContainersAsync(uid, CancellationToken.None));
+            Assert.Equal("CNI bridge ADD failed: no bridge today",
+                (await Assert.ThrowsAsync<IOException>(() => runtime.PodSandboxIPAsync(uid, CancellationToken.None))).Message);
+            Assert.False(File.Exists("/run/netns/" + network.NetnsName(uid)));
+            Assert.Null(network.Get(uid));
+            // The next sync sets the sandbox up again (and fails again here).
+            await runtime.RunPodSandboxAsync(Pod(uid, "bad"), CancellationToken.None);
+            await Assert.ThrowsAsync<IOException>(() => runtime.PodSandboxIPAsync(uid, CancellationToken.None));
+            await runtime.StopPodSandboxAsync(uid, CancellationToken.None);
+        }
+        finally
+        {
+            Directory.Delete(bin, true);
+        }
+    }
+
     private static async Task<string> NatRulesAsync()
     {
         var psi = new System.Diagnostics.ProcessStartInfo("iptables-save", ["-t", "nat"]) { RedirectStandardOutput = true };

@@ -62,23 +62,41 @@ public sealed class CniNetwork
     /// <summary>Creates the pod's sandbox, or adopts the recorded one when its namespace still exists.</summary>
     public async Task<PodSandbox> SetUpAsync(PodSandboxConfig config, string hostIP, CancellationToken ct)
     {
+        var (_, ready) = await BeginSetUpAsync(config, hostIP, ct).ConfigureAwait(false);
+        return await ready.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <see cref="SetUpAsync"/> in two steps: returns once the network namespace, resolv.conf and hosts file exist
+    /// (<paramref name="config"/>'s containers can be created in it: <c>Prepared</c>, IP still empty), while
+    /// <c>Ready</c> runs the CNI ADD, then writes the pod's address into the same hosts file (bind mounts see it)
+    /// and the record. The ADD thus runs while the container's bundle is made and <c>runc create</c> runs; nothing
+    /// may start in the pod before <c>Ready</c> completes. A failed ADD removes the namespace; Ready throws.
+    /// </summary>
+    public async Task<(PodSandbox Prepared, Task<PodSandbox> Ready)> BeginSetUpAsync(PodSandboxConfig config, string hostIP, CancellationToken ct)
+    {
         var podLock = LockOf(config.PodUid);
         await podLock.WaitAsync(ct).ConfigureAwait(false);
+        var netns = NetnsName(config.PodUid);
+        var path = "/run/netns/" + netns;
+        PodSandbox prepared;
         try
         {
             var dir = Dir(config.PodUid);
             var existing = PodSandbox.Read(dir);
             if (existing != null && (existing.HostNetwork || File.Exists(existing.NetnsPath) && existing.IP.Length > 0))
-                return existing;
+            {
+                podLock.Release();
+                return (existing, Task.FromResult(existing));
+            }
             if (config.HostNetwork)
             {
                 var host = new PodSandbox(config.PodUid, config.Namespace, config.Name, config.Hostname, true, "", hostIP, dir);
                 host.Write();
-                return host;
+                podLock.Release();
+                return (host, Task.FromResult(host));
             }
             await EnsureHostAsync(ct).ConfigureAwait(false);
-            var netns = NetnsName(config.PodUid);
-            var path = "/run/netns/" + netns;
             // A half-made sandbox (or one whose namespace vanished with a reboot): release what CNI holds first.
             if (existing != null || File.Exists(path)) await CniDelAsync(netns, existing?.ResultJson, existing is { NodeMasquerade: false }, ct).ConfigureAwait(false);
             if (!File.Exists(path))
@@ -86,12 +104,33 @@ public sealed class CniNetwork
                 var (code, _, err) = await HostCommand.RunAsync("ip", ["netns", "add", netns], ct).ConfigureAwait(false);
                 if (code != 0 && !File.Exists(path)) throw new IOException($"ip netns add {netns}: {err.Trim()}");
             }
-            JsonObject? result;
+            prepared = new PodSandbox(config.PodUid, config.Namespace, config.Name, config.Hostname, false, netns, "", dir) { NodeMasquerade = true };
+            Directory.CreateDirectory(dir);
+            await File.WriteAllTextAsync(prepared.HostsPath, PodFiles.Hosts("", config.Hostname), ct).ConfigureAwait(false);
+            var hostResolv = File.Exists("/etc/resolv.conf") ? await File.ReadAllTextAsync("/etc/resolv.conf", ct).ConfigureAwait(false) : "";
+            await File.WriteAllTextAsync(prepared.ResolvConfPath, PodFiles.ResolvConf(hostResolv, config.Namespace), ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            podLock.Release();
+            throw;
+        }
+        return (prepared, ConnectAsync(prepared, podLock, ct));
+    }
+
+    /// <summary>CNI ADD of lo and eth0 into a prepared sandbox; releases the pod's lock at the end.</summary>
+    private async Task<PodSandbox> ConnectAsync(PodSandbox prepared, SemaphoreSlim podLock, CancellationToken ct)
+    {
+        try
+        {
+            var netns = prepared.Netns;
+            var path = prepared.NetnsPath;
+            JsonObject? result = null;
+            string ip;
             try
             {
                 // lo and eth0 are independent: their plugins run at once.
                 var loopback = CniPlugin.RunAsync(Options.CniBinDir, "ADD", netns, path, "lo", CniConfig.Loopback(), ct);
-                result = null;
                 var conflist = CniConfig.BridgeConflist(Options, _ipamDir);
                 try
                 {
@@ -102,24 +141,18 @@ public sealed class CniNetwork
                 {
                     await loopback.ConfigureAwait(false);
                 }
+                ip = CniConfig.FirstIPv4(result) ?? throw new IOException("CNI bridge ADD returned no IPv4 address");
             }
-            catch (IOException)
+            catch (Exception e) when (e is IOException or OperationCanceledException)
             {
                 try { await CniDelAsync(netns, null, false, CancellationToken.None).ConfigureAwait(false); }
                 catch (IOException) { }
                 await HostCommand.RunAsync("ip", ["netns", "delete", netns], CancellationToken.None).ConfigureAwait(false);
                 throw;
             }
-            var ip = CniConfig.FirstIPv4(result) ?? throw new IOException("CNI bridge ADD returned no IPv4 address");
-            var sandbox = new PodSandbox(config.PodUid, config.Namespace, config.Name, config.Hostname, false, netns, ip, dir)
-            {
-                Result = result?.ToJsonString(),
-                NodeMasquerade = true,
-            };
-            Directory.CreateDirectory(dir);
-            await File.WriteAllTextAsync(sandbox.HostsPath, PodFiles.Hosts(ip, config.Hostname), ct).ConfigureAwait(false);
-            var hostResolv = File.Exists("/etc/resolv.conf") ? await File.ReadAllTextAsync("/etc/resolv.conf", ct).ConfigureAwait(false) : "";
-            await File.WriteAllTextAsync(sandbox.ResolvConfPath, PodFiles.ResolvConf(hostResolv, config.Namespace), ct).ConfigureAwait(false);
+            var sandbox = prepared with { IP = ip, Result = result?.ToJsonString() };
+            // In place: containers already created bind-mount this very file.
+            await File.WriteAllTextAsync(sandbox.HostsPath, PodFiles.Hosts(ip, sandbox.Hostname), CancellationToken.None).ConfigureAwait(false);
             sandbox.Write();
             return sandbox;
         }
@@ -174,11 +207,7 @@ public sealed class CniNetwork
                 // DEL of something half made (bridge 1.1 fails on a missing masquerade chain): nothing left to undo.
             }
         }
-        if (nsPath.Length > 0)
-        {
-            try { await CniPlugin.RunAsync(Options.CniBinDir, "DEL", netns, nsPath, "lo", CniConfig.Loopback(), ct).ConfigureAwait(false); }
-            catch (IOException) { }
-        }
+        // No loopback DEL: it only sets lo down, and lo goes with the namespace (a plugin run less per pod stopped).
     }
 
     /// <summary>

@@ -149,10 +149,10 @@ internal sealed class PodWorker
         var restartPolicy = Str(pod["spec"]?["restartPolicy"]) is { Length: > 0 } rp ? rp : "Always";
         if (!_sandbox)
         {
-            var hostNetwork = pod["spec"]?["hostNetwork"] is JsonValue hn && hn.TryGetValue<bool>(out var h) && h;
-            await _agent.Runtime.RunPodSandboxAsync(new PodSandboxConfig(_uid, ObjectMeta.Namespace(pod), ObjectMeta.Name(pod), ObjectMeta.Name(pod), hostNetwork), ct).ConfigureAwait(false);
-            _podIP = hostNetwork ? _agent.HostIP : await _agent.Runtime.PodSandboxIPAsync(_uid, ct).ConfigureAwait(false) ?? _agent.HostIP;
+            // Returns once the network namespace exists; its address comes (PodIPAsync) after the containers are created.
+            await _agent.Runtime.RunPodSandboxAsync(new PodSandboxConfig(_uid, ObjectMeta.Namespace(pod), ObjectMeta.Name(pod), ObjectMeta.Name(pod), HostNetwork(pod)), ct).ConfigureAwait(false);
             _sandbox = true;
+            _podIP = null;
             _trace.Mark("sandbox");
         }
         // Volumes before any container; while one fails, containers wait in ContainerCreating (FailedMount).
@@ -162,6 +162,7 @@ internal sealed class PodWorker
         {
             foreach (var c in Containers(pod, "initContainers").Concat(Containers(pod, "containers")))
                 if (!all.Any(x => x.Name == Str(c["name"]) && x.State is ContainerState.Running)) _waiting[Str(c["name"])] = ("ContainerCreating", "");
+            await PodIPAsync(pod, ct).ConfigureAwait(false);
             await WriteStatusAsync(pod, all, restartPolicy, false, ct).ConfigureAwait(false);
             return;
         }
@@ -206,7 +207,25 @@ internal sealed class PodWorker
         _trace.Mark("relist");
         _probes.Update(pod, all);
         await PruneAsync(all, ct).ConfigureAwait(false);
+        await PodIPAsync(pod, ct).ConfigureAwait(false);
         await WriteStatusAsync(pod, all, restartPolicy, initFailed, ct).ConfigureAwait(false);
+    }
+
+    private static bool HostNetwork(JsonObject pod) => pod["spec"]?["hostNetwork"] is JsonValue hn && hn.TryGetValue<bool>(out var h) && h;
+
+    /// <summary>The sandbox's address, once; a failed pod network makes the next sync set the sandbox up again.</summary>
+    private async Task PodIPAsync(JsonObject pod, CancellationToken ct)
+    {
+        if (_podIP != null) return;
+        try
+        {
+            _podIP = HostNetwork(pod) ? _agent.HostIP : await _agent.Runtime.PodSandboxIPAsync(_uid, ct).ConfigureAwait(false) ?? _agent.HostIP;
+        }
+        catch (IOException)
+        {
+            _sandbox = false;
+            throw;
+        }
     }
 
     /// <summary>Creates and starts the next attempt of a container, unless its image is missing or it is backing off.</summary>
