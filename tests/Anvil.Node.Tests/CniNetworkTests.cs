@@ -83,6 +83,37 @@ public sealed class CniNetworkTests(PodNetworkFixture f) : IClassFixture<PodNetw
         }
     }
 
+    [Fact]
+    public async Task NamedNetworkNamespaceIsANewOneAndLeavesThisProcessWhereItWas()
+    {
+        if (PodNetworkFixture.Unavailable is { } why) { Console.WriteLine($"skipped: {why}"); return; }
+        var name = f.Prefix + "-ns-" + Guid.NewGuid().ToString("N")[..6];
+        var mine = new FileInfo("/proc/self/ns/net").LinkTarget;
+        try
+        {
+            await NetNamespace.AddAsync(name, CancellationToken.None);
+            await NetNamespace.AddAsync(name, CancellationToken.None);
+            var psi = new System.Diagnostics.ProcessStartInfo("ip", ["netns", "exec", name, "readlink", "/proc/self/ns/net"]) { RedirectStandardOutput = true };
+            using var p = System.Diagnostics.Process.Start(psi)!;
+            var pinned = (await p.StandardOutput.ReadToEndAsync()).Trim();
+            await p.WaitForExitAsync();
+            Assert.StartsWith("net:[", pinned);
+            Assert.NotEqual(mine, pinned);
+            Assert.Equal(mine, new FileInfo("/proc/self/ns/net").LinkTarget);
+            // The thread that made it has ended: no thread of this process is left in the pod's namespace.
+            string[] Others() => Directory.GetDirectories("/proc/self/task").Select(t => new FileInfo(t + "/ns/net").LinkTarget ?? mine)
+                .Where(ns => ns != mine).ToArray()!;
+            for (var i = 0; i < 100 && Others().Length > 0; i++) await Task.Delay(20);
+            Assert.Empty(Others());
+        }
+        finally
+        {
+            NetNamespace.Delete(name);
+        }
+        Assert.False(File.Exists(NetNamespace.PathOf(name)));
+        NetNamespace.Delete(name);
+    }
+
     private static async Task<string> NatRulesAsync()
     {
         var psi = new System.Diagnostics.ProcessStartInfo("iptables-save", ["-t", "nat"]) { RedirectStandardOutput = true };

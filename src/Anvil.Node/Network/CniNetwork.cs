@@ -99,11 +99,7 @@ public sealed class CniNetwork
             await EnsureHostAsync(ct).ConfigureAwait(false);
             // A half-made sandbox (or one whose namespace vanished with a reboot): release what CNI holds first.
             if (existing != null || File.Exists(path)) await CniDelAsync(netns, existing?.ResultJson, existing is { NodeMasquerade: false }, ct).ConfigureAwait(false);
-            if (!File.Exists(path))
-            {
-                var (code, _, err) = await HostCommand.RunAsync("ip", ["netns", "add", netns], ct).ConfigureAwait(false);
-                if (code != 0 && !File.Exists(path)) throw new IOException($"ip netns add {netns}: {err.Trim()}");
-            }
+            await NetNamespace.AddAsync(netns, ct).ConfigureAwait(false);
             prepared = new PodSandbox(config.PodUid, config.Namespace, config.Name, config.Hostname, false, netns, "", dir) { NodeMasquerade = true };
             Directory.CreateDirectory(dir);
             await File.WriteAllTextAsync(prepared.HostsPath, PodFiles.Hosts("", config.Hostname), ct).ConfigureAwait(false);
@@ -147,7 +143,8 @@ public sealed class CniNetwork
             {
                 try { await CniDelAsync(netns, null, false, CancellationToken.None).ConfigureAwait(false); }
                 catch (IOException) { }
-                await HostCommand.RunAsync("ip", ["netns", "delete", netns], CancellationToken.None).ConfigureAwait(false);
+                try { NetNamespace.Delete(netns); }
+                catch (IOException) { }
                 throw;
             }
             var sandbox = prepared with { IP = ip, Result = result?.ToJsonString() };
@@ -175,11 +172,7 @@ public sealed class CniNetwork
             if (sandbox is { HostNetwork: false } || File.Exists("/run/netns/" + netns))
             {
                 await CniDelAsync(netns, sandbox?.ResultJson, sandbox is { NodeMasquerade: false }, ct).ConfigureAwait(false);
-                if (File.Exists("/run/netns/" + netns))
-                {
-                    var (code, _, err) = await HostCommand.RunAsync("ip", ["netns", "delete", netns], ct).ConfigureAwait(false);
-                    if (code != 0 && File.Exists("/run/netns/" + netns)) throw new IOException($"ip netns delete {netns}: {err.Trim()}");
-                }
+                NetNamespace.Delete(netns);
             }
             try { if (Directory.Exists(dir)) Directory.Delete(dir, true); } catch (IOException) { }
         }
