@@ -137,10 +137,11 @@ public sealed partial class RuncRuntime : IRuntimeService
             "-l", "k8s-file:" + log, "--log-size-max", "10485760", "--exit-dir", Path.Combine(bundle, "exits"), "--persist-dir", Path.Combine(bundle, "persist"),
             "--socket-dir-path", Path.Combine(bundle, "sockets"), "--log-level", "info",
         ];
-        // conmon daemonizes; its output goes to a file so no pipe of ours is held open by it.
-        var cmd = "exec \"$0\" \"$@\" </dev/null >>" + Quote(Path.Combine(bundle, "conmon.out")) + " 2>&1";
-        var (code, _, _) = await HostCommand.RunAsync("/bin/sh", new[] { "-c", cmd, _conmon }.Concat(args), ct).ConfigureAwait(false);
-        if (code != 0) throw new IOException($"conmon failed ({code}): {ReadOr(Path.Combine(bundle, "conmon.out"))}");
+        // conmon forks and its child points its stdio at /dev/null at once (it expects a parent that reads to the end),
+        // so it runs directly, without a shell to redirect it; what it printed before is kept in conmon.out.
+        var (code, stdout, stderr) = await HostCommand.RunAsync(_conmon, args, ct).ConfigureAwait(false);
+        if (stdout.Length + stderr.Length > 0) await File.WriteAllTextAsync(Path.Combine(bundle, "conmon.out"), stdout + stderr, CancellationToken.None).ConfigureAwait(false);
+        if (code != 0) throw new IOException($"conmon failed ({code}): {(stdout + stderr).Trim()}");
         // `runc create` has finished once the container's pid file exists (or conmon recorded an exit).
         // Polled finely: this wait is on every pod's startup path and `runc create` takes tens of milliseconds.
         for (var i = 0; i < 3000; i++)
@@ -189,8 +190,6 @@ public sealed partial class RuncRuntime : IRuntimeService
             throw new IOException($"setting up the pod network failed: {e.Message}", e);
         }
     }
-
-    private static string Quote(string s) => "'" + s.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     private static string ReadOr(string path)
     {
