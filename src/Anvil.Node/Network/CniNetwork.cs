@@ -5,8 +5,8 @@ using Anvil.Node.Runtime;
 namespace Anvil.Node.Network;
 
 /// <summary>
-/// Pod sandboxes on the CNI bridge network: a named network namespace per pod (<see cref="NetNamespace"/>), CNI ADD of
-/// loopback and the bridge conflist (<see cref="CniConfig"/>), the pod's hosts and resolv.conf, all recorded
+/// Pod sandboxes on the CNI bridge network: a named network namespace per pod (<see cref="NetNamespace"/>), CNI
+/// ADD of loopback and the bridge conflist (<see cref="CniConfig"/>), the pod's hosts and resolv.conf, all recorded
 /// under <c>&lt;data-dir&gt;/sandboxes/&lt;uid&gt;</c> so a restarted agent adopts them. Set-up and tear-down are
 /// idempotent. Host-network pods get a record (and the host's address) but no namespace.
 /// </summary>
