@@ -14,10 +14,10 @@ public sealed class CniNetwork
 {
     private readonly string _sandboxes;
     private readonly string _ipamDir;
-    // One lock per pod (striped): set-up and tear-down of the same pod never overlap, different pods' run at once
-    // (the CNI plugins lock what they share: host-local its address files, iptables its tables). One sandbox at a
-    // time made startup latency grow with the number of pods being started or removed.
-    private readonly SemaphoreSlim[] _locks = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
+    // One lock per pod: set-up and tear-down of the same pod never overlap, different pods' run at once (the CNI
+    // plugins lock what they share: host-local its address files, iptables its tables). One sandbox at a time made
+    // startup latency grow with the number of pods being started or removed; so did locks shared by a hash.
+    private readonly Dictionary<string, (SemaphoreSlim Lock, int Users)> _podLocks = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _hostLock = new(1, 1);
     private volatile bool _hostReady;
 
@@ -43,7 +43,43 @@ public sealed class CniNetwork
         return null;
     }
 
-    private SemaphoreSlim LockOf(string podUid) => _locks[(int)((uint)StringComparer.Ordinal.GetHashCode(podUid) % (uint)_locks.Length)];
+    /// <summary>Waits for the pod's lock; hand it back with <see cref="Unlock"/>.</summary>
+    private async Task<SemaphoreSlim> LockAsync(string podUid, CancellationToken ct)
+    {
+        SemaphoreSlim sem;
+        lock (_podLocks)
+        {
+            var (existing, users) = _podLocks.TryGetValue(podUid, out var e) ? e : (new SemaphoreSlim(1, 1), 0);
+            sem = existing;
+            _podLocks[podUid] = (sem, users + 1);
+        }
+        try
+        {
+            await sem.WaitAsync(ct).ConfigureAwait(false);
+            return sem;
+        }
+        catch
+        {
+            Forget(podUid);
+            throw;
+        }
+    }
+
+    private void Unlock(string podUid, SemaphoreSlim sem)
+    {
+        sem.Release();
+        Forget(podUid);
+    }
+
+    private void Forget(string podUid)
+    {
+        lock (_podLocks)
+        {
+            var (sem, users) = _podLocks[podUid];
+            if (users <= 1) _podLocks.Remove(podUid);
+            else _podLocks[podUid] = (sem, users - 1);
+        }
+    }
 
     public string NetnsName(string podUid) => $"{Options.Prefix}-{podUid}";
 
@@ -75,8 +111,7 @@ public sealed class CniNetwork
     /// </summary>
     public async Task<(PodSandbox Prepared, Task<PodSandbox> Ready)> BeginSetUpAsync(PodSandboxConfig config, string hostIP, CancellationToken ct)
     {
-        var podLock = LockOf(config.PodUid);
-        await podLock.WaitAsync(ct).ConfigureAwait(false);
+        var podLock = await LockAsync(config.PodUid, ct).ConfigureAwait(false);
         var netns = NetnsName(config.PodUid);
         var path = "/run/netns/" + netns;
         PodSandbox prepared;
@@ -86,14 +121,14 @@ public sealed class CniNetwork
             var existing = PodSandbox.Read(dir);
             if (existing != null && (existing.HostNetwork || File.Exists(existing.NetnsPath) && existing.IP.Length > 0))
             {
-                podLock.Release();
+                Unlock(config.PodUid, podLock);
                 return (existing, Task.FromResult(existing));
             }
             if (config.HostNetwork)
             {
                 var host = new PodSandbox(config.PodUid, config.Namespace, config.Name, config.Hostname, true, "", hostIP, dir);
                 host.Write();
-                podLock.Release();
+                Unlock(config.PodUid, podLock);
                 return (host, Task.FromResult(host));
             }
             await EnsureHostAsync(ct).ConfigureAwait(false);
@@ -108,14 +143,14 @@ public sealed class CniNetwork
         }
         catch
         {
-            podLock.Release();
+            Unlock(config.PodUid, podLock);
             throw;
         }
-        return (prepared, ConnectAsync(prepared, podLock, ct));
+        return (prepared, ConnectAsync(prepared, () => Unlock(config.PodUid, podLock), ct));
     }
 
     /// <summary>CNI ADD of lo and eth0 into a prepared sandbox; releases the pod's lock at the end.</summary>
-    private async Task<PodSandbox> ConnectAsync(PodSandbox prepared, SemaphoreSlim podLock, CancellationToken ct)
+    private async Task<PodSandbox> ConnectAsync(PodSandbox prepared, Action unlock, CancellationToken ct)
     {
         try
         {
@@ -155,15 +190,14 @@ public sealed class CniNetwork
         }
         finally
         {
-            podLock.Release();
+            unlock();
         }
     }
 
     /// <summary>CNI DEL, deletes the namespace and the record; nothing to do when there is no sandbox.</summary>
     public async Task TearDownAsync(string podUid, CancellationToken ct)
     {
-        var podLock = LockOf(podUid);
-        await podLock.WaitAsync(ct).ConfigureAwait(false);
+        var podLock = await LockAsync(podUid, ct).ConfigureAwait(false);
         try
         {
             var dir = Dir(podUid);
@@ -178,7 +212,7 @@ public sealed class CniNetwork
         }
         finally
         {
-            podLock.Release();
+            Unlock(podUid, podLock);
         }
     }
 
