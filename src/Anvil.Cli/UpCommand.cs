@@ -134,7 +134,7 @@ internal static class UpCommand
             return Program.Fail($"cannot listen on {bind}:{port}: {e.Message}");
         }
         // Controllers talk to the API over HTTPS like any client, under their own identity.
-        using var logs = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).SetMinimumLevel(LogLevel.Warning));
+        using var logs = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).SetMinimumLevel(LogLevelFromEnvironment()));
         var (cert, key) = server.Pki.IssueClientCertificate("system:kube-controller-manager", [], TimeSpan.FromDays(365));
         using var controllerClient = KubeClient.FromPem(new Uri(server.ServerUrl), server.Pki.CaPem, cert, key, "kube-controller-manager");
         // The service account controllers write as their own service accounts (client certificates naming them).
@@ -300,4 +300,8 @@ internal static class UpCommand
         var value = i + 1 < args.Length ? args[++i] : null;
         return (arg, value);
     }
+
+    /// <summary>ANVIL_LOG_LEVEL (Trace, Debug, Information ...) for diagnosis, e.g. Debug for the node's pod startup phases; Warning otherwise.</summary>
+    private static LogLevel LogLevelFromEnvironment() =>
+        Enum.TryParse<LogLevel>(Environment.GetEnvironmentVariable("ANVIL_LOG_LEVEL"), true, out var level) ? level : LogLevel.Warning;
 }

@@ -24,6 +24,11 @@ public sealed class CniNetworkTests(PodNetworkFixture f) : IClassFixture<PodNetw
         var sandbox = f.Network.Get(uid)!;
         Assert.Equal(PodFiles.Hosts(ip!, "web"), await File.ReadAllTextAsync(sandbox.HostsPath));
         Assert.Contains("search team-a.svc.cluster.local svc.cluster.local cluster.local\n", await File.ReadAllTextAsync(sandbox.ResolvConfPath));
+        // Masquerade is the node's one rule, not a CNI chain per pod.
+        Assert.True(sandbox.NodeMasquerade);
+        var nat = await NatRulesAsync();
+        Assert.Contains($"-A POSTROUTING -s {CniConfig.NormalizeCidr(f.Options.PodCidr)} -m comment --comment \"name: \\\"anvil\\\" id: \\\"{f.Prefix}-masquerade\\\"\" -j {CniConfig.MasqueradeChain(f.Options)}", nat);
+        Assert.DoesNotContain($"id: \\\"{f.Network.NetnsName(uid)}\\\"", nat);
 
         // Idempotent, and a new agent (new runtime object on the same data dir) adopts the same sandbox.
         await f.Runtime.RunPodSandboxAsync(Pod(uid, "web"), CancellationToken.None);
@@ -40,6 +45,82 @@ public sealed class CniNetworkTests(PodNetworkFixture f) : IClassFixture<PodNetw
         var reserved = Directory.Exists(Path.Combine(f.Dir, "cni", "networks", "anvil"))
             ? Directory.GetFiles(Path.Combine(f.Dir, "cni", "networks", "anvil")).Select(Path.GetFileName).ToList() : [];
         Assert.DoesNotContain(ip, reserved);
+    }
+
+    [Fact]
+    public async Task FailedNetworkRemovesTheContainerCreatedMeanwhileAndIsRetried()
+    {
+        if (PodNetworkFixture.Unavailable is { } why) { Console.WriteLine($"skipped: {why}"); return; }
+        var rootfs = await f.Images.EnsureAsync("busybox", CancellationToken.None);
+        Assert.NotNull(rootfs);
+        // A bridge plugin that fails the way CNI plugins do (error JSON on stdout); loopback is the real one.
+        var bin = Directory.CreateTempSubdirectory("anvil-cni-bin-").FullName;
+        try
+        {
+            File.CreateSymbolicLink(Path.Combine(bin, "loopback"), Path.Combine(f.Options.CniBinDir, "loopback"));
+            await File.WriteAllTextAsync(Path.Combine(bin, "bridge"), "#!/bin/sh\ncat >/dev/null\necho '{\"code\":11,\"msg\":\"no bridge today\"}'\nexit 1\n");
+            File.SetUnixFileMode(Path.Combine(bin, "bridge"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var network = new CniNetwork(f.Dir, f.Options with { CniBinDir = bin });
+            var runtime = new RuncRuntime(f.Dir, f.Prefix, network);
+            var uid = "bad-" + Guid.NewGuid().ToString("N")[..8];
+            await runtime.RunPodSandboxAsync(Pod(uid, "bad"), CancellationToken.None);
+            var e = await Assert.ThrowsAsync<IOException>(() => runtime.CreateContainerAsync(new ContainerConfig(uid, "team-a", "bad", "c", 0, "busybox", rootfs!,
+                ["sleep", "60"], []), CancellationToken.None));
+            Assert.Equal("setting up the pod network failed: CNI bridge ADD failed: no bridge today", e.Message);
+            Assert.Empty(await runtime.ListContainersAsync(uid, CancellationToken.None));
+            Assert.Equal("CNI bridge ADD failed: no bridge today",
+                (await Assert.ThrowsAsync<IOException>(() => runtime.PodSandboxIPAsync(uid, CancellationToken.None))).Message);
+            Assert.False(File.Exists("/run/netns/" + network.NetnsName(uid)));
+            Assert.Null(network.Get(uid));
+            // The next sync sets the sandbox up again (and fails again here).
+            await runtime.RunPodSandboxAsync(Pod(uid, "bad"), CancellationToken.None);
+            await Assert.ThrowsAsync<IOException>(() => runtime.PodSandboxIPAsync(uid, CancellationToken.None));
+            await runtime.StopPodSandboxAsync(uid, CancellationToken.None);
+        }
+        finally
+        {
+            Directory.Delete(bin, true);
+        }
+    }
+
+    [Fact]
+    public async Task NamedNetworkNamespaceIsANewOneAndLeavesThisProcessWhereItWas()
+    {
+        if (PodNetworkFixture.Unavailable is { } why) { Console.WriteLine($"skipped: {why}"); return; }
+        var name = f.Prefix + "-ns-" + Guid.NewGuid().ToString("N")[..6];
+        var mine = new FileInfo("/proc/self/ns/net").LinkTarget;
+        try
+        {
+            await NetNamespace.AddAsync(name, CancellationToken.None);
+            await NetNamespace.AddAsync(name, CancellationToken.None);
+            var psi = new System.Diagnostics.ProcessStartInfo("ip", ["netns", "exec", name, "readlink", "/proc/self/ns/net"]) { RedirectStandardOutput = true };
+            using var p = System.Diagnostics.Process.Start(psi)!;
+            var pinned = (await p.StandardOutput.ReadToEndAsync()).Trim();
+            await p.WaitForExitAsync();
+            Assert.StartsWith("net:[", pinned);
+            Assert.NotEqual(mine, pinned);
+            Assert.Equal(mine, new FileInfo("/proc/self/ns/net").LinkTarget);
+            // The thread that made it has ended: no thread of this process is left in the pod's namespace.
+            string[] Others() => Directory.GetDirectories("/proc/self/task").Select(t => new FileInfo(t + "/ns/net").LinkTarget ?? mine)
+                .Where(ns => ns != mine).ToArray()!;
+            for (var i = 0; i < 100 && Others().Length > 0; i++) await Task.Delay(20);
+            Assert.Empty(Others());
+        }
+        finally
+        {
+            NetNamespace.Delete(name);
+        }
+        Assert.False(File.Exists(NetNamespace.PathOf(name)));
+        NetNamespace.Delete(name);
+    }
+
+    private static async Task<string> NatRulesAsync()
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("iptables-save", ["-t", "nat"]) { RedirectStandardOutput = true };
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var text = await p.StandardOutput.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        return text;
     }
 
     [Fact]

@@ -5,12 +5,62 @@ namespace Anvil.Node.Tests;
 public sealed class PodNetworkConfigTests
 {
     [Fact]
-    public void BridgeConflistIsTheGatewayWithMasqueradeHairpinAndHostLocal()
+    public void BridgeConflistIsTheGatewayWithHairpinAndHostLocal()
     {
         var json = CniConfig.BridgeConflist(new PodNetworkOptions { PodCidr = "10.88.3.9/16" }, "/data/cni/networks").ToJsonString();
         Assert.Equal("""
-            {"cniVersion":"1.0.0","name":"anvil","plugins":[{"type":"bridge","bridge":"anvil0","isGateway":true,"isDefaultGateway":true,"ipMasq":true,"hairpinMode":true,"ipam":{"type":"host-local","ranges":[[{"subnet":"10.88.0.0/16"}]],"dataDir":"/data/cni/networks"}}]}
+            {"cniVersion":"1.0.0","name":"anvil","plugins":[{"type":"bridge","bridge":"anvil0","isGateway":true,"isDefaultGateway":true,"ipMasq":false,"hairpinMode":true,"ipam":{"type":"host-local","ranges":[[{"subnet":"10.88.0.0/16"}]],"dataDir":"/data/cni/networks"}}]}
             """.Trim(), json);
+    }
+
+    [Theory]
+    [InlineData(false, "\"ipMasq\":false")]
+    [InlineData(true, "\"ipMasq\":true")]
+    public void BridgeConflistMasqueradesPerPodOnlyWhenAsked(bool ipMasq, string expected) =>
+        Assert.Contains(expected, CniConfig.BridgeConflist(new PodNetworkOptions(), "/d", ipMasq).ToJsonString());
+
+    [Fact]
+    public void NodeMasqueradeChainKeepsPodAndMulticastTrafficAndCarriesTheCniComment()
+    {
+        var options = new PodNetworkOptions { Prefix = "anvt1", PodCidr = "10.201.3.4/16" };
+        var chain = CniConfig.MasqueradeChain(options);
+        Assert.Matches("^CNI-[0-9a-f]{24}$", chain);
+        Assert.NotEqual(chain, CniConfig.MasqueradeChain(options with { Prefix = "anvt2" }));
+        Assert.Equal($"""
+            *nat
+            :{chain} - [0:0]
+            -F {chain}
+            -A {chain} -d 10.201.0.0/16 -m comment --comment "name: \"anvil\" id: \"anvt1-masquerade\"" -j ACCEPT
+            -A {chain} ! -d 224.0.0.0/4 -m comment --comment "name: \"anvil\" id: \"anvt1-masquerade\"" -j MASQUERADE
+            COMMIT
+
+            """.ReplaceLineEndings("\n"), CniConfig.MasqueradeScript(options));
+        Assert.Equal(["-s", "10.201.0.0/16", "-m", "comment", "--comment", "name: \"anvil\" id: \"anvt1-masquerade\"", "-j", chain],
+            CniConfig.MasqueradeJump(options));
+    }
+
+    [Fact]
+    public void CleanupScriptRemovesTheNodeMasqueradeChain()
+    {
+        var options = new PodNetworkOptions { Prefix = "anvt1" };
+        var chain = CniConfig.MasqueradeChain(options);
+        var saved = $"""
+            *nat
+            :POSTROUTING ACCEPT [0:0]
+            :{chain} - [0:0]
+            -A POSTROUTING -s 10.88.0.0/16 -m comment --comment "name: \"anvil\" id: \"anvt1-masquerade\"" -j {chain}
+            -A {chain} -d 10.88.0.0/16 -m comment --comment "name: \"anvil\" id: \"anvt1-masquerade\"" -j ACCEPT
+            -A {chain} ! -d 224.0.0.0/4 -m comment --comment "name: \"anvil\" id: \"anvt1-masquerade\"" -j MASQUERADE
+            COMMIT
+            """;
+        Assert.Equal($"""
+            *nat
+            -D POSTROUTING -s 10.88.0.0/16 -m comment --comment "name: \"anvil\" id: \"anvt1-masquerade\"" -j {chain}
+            :{chain} - [0:0]
+            -X {chain}
+            COMMIT
+
+            """.ReplaceLineEndings("\n"), NetworkCleanup.RemovalScript(saved.ReplaceLineEndings("\n"), "id: \\\"anvt1-", null));
     }
 
     [Fact]

@@ -74,6 +74,27 @@ public sealed class RuncRuntimeTests(RuntimeFixture f) : IClassFixture<RuntimeFi
     }
 
     [Fact]
+    public async Task StoppingACreatedContainerEndsIt()
+    {
+        if (RuntimeFixture.Unavailable is { } why) { Console.WriteLine($"skipped: {why}"); return; }
+        var id = await f.Runtime.CreateContainerAsync(await ConfigAsync("never-started", "sleep 3600"), CancellationToken.None);
+        Assert.Equal(ContainerState.Created, (await f.Runtime.ContainerStatusAsync(id, CancellationToken.None))!.State);
+        await f.Runtime.StopContainerAsync(id, TimeSpan.Zero, CancellationToken.None);
+        Assert.Equal(ContainerState.Exited, (await WaitExitedAsync(id)).State);
+        await f.Runtime.RemoveContainerAsync(id, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task FailedCreateIsReportedAndLeavesNoContainer()
+    {
+        if (RuntimeFixture.Unavailable is { } why) { Console.WriteLine($"skipped: {why}"); return; }
+        var config = await ConfigAsync("broken", "true") with { Mounts = [new ContainerMount("/nonexistent-" + Guid.NewGuid().ToString("N"), "/data", false)] };
+        var e = await Assert.ThrowsAsync<IOException>(() => f.Runtime.CreateContainerAsync(config, CancellationToken.None));
+        Assert.StartsWith("runc create failed: ", e.Message);
+        Assert.DoesNotContain(await f.Runtime.ListContainersAsync(null, CancellationToken.None), c => c.Name == "broken");
+    }
+
+    [Fact]
     public async Task TermHandlerExitsWithinGracePeriod()
     {
         if (RuntimeFixture.Unavailable is { } why) { Console.WriteLine($"skipped: {why}"); return; }

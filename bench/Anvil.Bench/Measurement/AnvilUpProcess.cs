@@ -53,11 +53,15 @@ internal sealed class AnvilUpProcess : IAsyncDisposable
         return up;
     }
 
+    /// <summary>ANVIL_BENCH_UP_LOG=FILE: every line anvil up prints is also appended there (with ANVIL_LOG_LEVEL=Debug: the node's startup phases).</summary>
+    private static readonly string? s_logFile = Environment.GetEnvironmentVariable("ANVIL_BENCH_UP_LOG") is { Length: > 0 } f ? f : null;
+
     private void Keep(string? line)
     {
         if (line == null) return;
         lock (_tail)
         {
+            if (s_logFile != null) File.AppendAllText(s_logFile, line + "\n");
             _tail.Enqueue(line);
             if (_tail.Count > 20) _tail.Dequeue();
         }

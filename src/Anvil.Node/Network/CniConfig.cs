@@ -13,10 +13,12 @@ public static class CniConfig
     public static JsonObject Loopback() => new() { ["cniVersion"] = Version, ["name"] = "lo", ["type"] = "loopback" };
 
     /// <summary>
-    /// The pod network: a bridge that is the pods' gateway (and default route), masquerading traffic that leaves
-    /// the pod CIDR, with hairpin mode so a pod reaches itself through a Service; addresses from host-local.
+    /// The pod network: a bridge that is the pods' gateway (and default route), with hairpin mode so a pod reaches
+    /// itself through a Service; addresses from host-local. Traffic leaving the pod CIDR is masqueraded by the
+    /// node's one rule (<see cref="MasqueradeScript"/>); <paramref name="ipMasq"/> asks the plugin for its chain per
+    /// pod instead, as sandboxes made before that rule have (their DEL must remove it).
     /// </summary>
-    public static JsonObject BridgeConflist(PodNetworkOptions options, string ipamDataDir) => new()
+    public static JsonObject BridgeConflist(PodNetworkOptions options, string ipamDataDir, bool ipMasq = false) => new()
     {
         ["cniVersion"] = Version,
         ["name"] = options.NetworkName,
@@ -26,7 +28,7 @@ public static class CniConfig
             ["bridge"] = options.BridgeName,
             ["isGateway"] = true,
             ["isDefaultGateway"] = true,
-            ["ipMasq"] = true,
+            ["ipMasq"] = ipMasq,
             ["hairpinMode"] = true,
             ["ipam"] = new JsonObject
             {
@@ -36,6 +38,30 @@ public static class CniConfig
             },
         }),
     };
+
+    /// <summary>
+    /// The chain that masquerades pod traffic leaving the pod CIDR (what the bridge plugin's ipMasq makes per pod:
+    /// the pod CIDR and multicast stay unchanged). Once per node: per-pod chains cost several iptables runs on
+    /// every pod start and stop, each serialised on the iptables lock. Named like CNI's chains; its rules carry
+    /// the CNI-style comment with this node's prefix, so <see cref="NetworkCleanup"/> removes them.
+    /// </summary>
+    public static string MasqueradeChain(PodNetworkOptions options) => "CNI-" + Hash(options.Prefix + "/masquerade", 24);
+
+    private static string MasqueradeComment(PodNetworkOptions options) => $"name: \"{options.NetworkName}\" id: \"{options.Prefix}-masquerade\"";
+
+    /// <summary>iptables-restore --noflush input that (re)writes <see cref="MasqueradeChain"/>.</summary>
+    public static string MasqueradeScript(PodNetworkOptions options)
+    {
+        var chain = MasqueradeChain(options);
+        var comment = "\"" + MasqueradeComment(options).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+        return $"*nat\n:{chain} - [0:0]\n-F {chain}\n" +
+            $"-A {chain} -d {NormalizeCidr(options.PodCidr)} -m comment --comment {comment} -j ACCEPT\n" +
+            $"-A {chain} ! -d 224.0.0.0/4 -m comment --comment {comment} -j MASQUERADE\nCOMMIT\n";
+    }
+
+    /// <summary>The POSTROUTING rule (iptables arguments after the chain) that sends pod traffic to <see cref="MasqueradeChain"/>.</summary>
+    public static string[] MasqueradeJump(PodNetworkOptions options) =>
+        ["-s", NormalizeCidr(options.PodCidr), "-m", "comment", "--comment", MasqueradeComment(options), "-j", MasqueradeChain(options)];
 
     /// <summary>One plugin's stdin from a conflist entry: the list's name and version added, and the previous result.</summary>
     public static JsonObject PluginConfig(JsonObject conflist, JsonObject plugin, JsonObject? prevResult)

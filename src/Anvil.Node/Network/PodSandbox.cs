@@ -17,6 +17,9 @@ public sealed record PodSandbox(string PodUid, string Namespace, string Name, st
     public string ResolvConfPath => Path.Combine(Dir, "resolv.conf");
     public string? Result { get; init; }
 
+    /// <summary>Traffic leaving the pod CIDR is masqueraded by the node's rule; false in records made before it (CNI's chain per pod).</summary>
+    public bool NodeMasquerade { get; init; }
+
     public JsonObject? ResultJson => Result is { Length: > 0 } r ? JsonNode.Parse(r) as JsonObject : null;
 
     public void Write()

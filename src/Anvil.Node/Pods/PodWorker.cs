@@ -33,6 +33,7 @@ internal sealed class PodWorker
 
     private readonly Volumes.PodVolumeHooks _volumeHooks;
     private Volumes.PodVolumes? _volumes;
+    private readonly StartupTrace _trace;
 
     public PodWorker(NodeAgent agent, string uid, ILogger log)
     {
@@ -41,6 +42,7 @@ internal sealed class PodWorker
         _log = log;
         _probes = new PodProbes(agent.Prober, agent.Events, log);
         _volumeHooks = new Volumes.PodVolumeHooks(agent);
+        _trace = new StartupTrace(log);
     }
 
     /// <summary>Hands the worker a newer pod (null: the object is gone from the API).</summary>
@@ -137,25 +139,30 @@ internal sealed class PodWorker
 
     private async Task SyncAsync(JsonObject pod, CancellationToken ct)
     {
+        _trace.Mark("queued");
         var phase = Str(pod["status"]?["phase"]);
         var all = await _agent.Runtime.ListContainersAsync(_uid, ct).ConfigureAwait(false);
+        _trace.Mark("list");
         _probes.Update(pod, all);
         // A finished pod stays finished (also after an agent restart): nothing runs again.
         if (phase is "Succeeded" or "Failed" && !all.Any(c => c.State is ContainerState.Running or ContainerState.Created)) return;
         var restartPolicy = Str(pod["spec"]?["restartPolicy"]) is { Length: > 0 } rp ? rp : "Always";
         if (!_sandbox)
         {
-            var hostNetwork = pod["spec"]?["hostNetwork"] is JsonValue hn && hn.TryGetValue<bool>(out var h) && h;
-            await _agent.Runtime.RunPodSandboxAsync(new PodSandboxConfig(_uid, ObjectMeta.Namespace(pod), ObjectMeta.Name(pod), ObjectMeta.Name(pod), hostNetwork), ct).ConfigureAwait(false);
-            _podIP = hostNetwork ? _agent.HostIP : await _agent.Runtime.PodSandboxIPAsync(_uid, ct).ConfigureAwait(false) ?? _agent.HostIP;
+            // Returns once the network namespace exists; its address comes (PodIPAsync) after the containers are created.
+            await _agent.Runtime.RunPodSandboxAsync(new PodSandboxConfig(_uid, ObjectMeta.Namespace(pod), ObjectMeta.Name(pod), ObjectMeta.Name(pod), HostNetwork(pod)), ct).ConfigureAwait(false);
             _sandbox = true;
+            _podIP = null;
+            _trace.Mark("sandbox");
         }
         // Volumes before any container; while one fails, containers wait in ContainerCreating (FailedMount).
         _volumes = await _volumeHooks.SetUpAsync(pod, ct).ConfigureAwait(false);
+        _trace.Mark("volumes");
         if (!_volumes.Ready)
         {
             foreach (var c in Containers(pod, "initContainers").Concat(Containers(pod, "containers")))
                 if (!all.Any(x => x.Name == Str(c["name"]) && x.State is ContainerState.Running)) _waiting[Str(c["name"])] = ("ContainerCreating", "");
+            await PodIPAsync(pod, ct).ConfigureAwait(false);
             await WriteStatusAsync(pod, all, restartPolicy, false, ct).ConfigureAwait(false);
             return;
         }
@@ -197,9 +204,28 @@ internal sealed class PodWorker
             }
         }
         all = await _agent.Runtime.ListContainersAsync(_uid, ct).ConfigureAwait(false);
+        _trace.Mark("relist");
         _probes.Update(pod, all);
         await PruneAsync(all, ct).ConfigureAwait(false);
+        await PodIPAsync(pod, ct).ConfigureAwait(false);
         await WriteStatusAsync(pod, all, restartPolicy, initFailed, ct).ConfigureAwait(false);
+    }
+
+    private static bool HostNetwork(JsonObject pod) => pod["spec"]?["hostNetwork"] is JsonValue hn && hn.TryGetValue<bool>(out var h) && h;
+
+    /// <summary>The sandbox's address, once; a failed pod network makes the next sync set the sandbox up again.</summary>
+    private async Task PodIPAsync(JsonObject pod, CancellationToken ct)
+    {
+        if (_podIP != null) return;
+        try
+        {
+            _podIP = HostNetwork(pod) ? _agent.HostIP : await _agent.Runtime.PodSandboxIPAsync(_uid, ct).ConfigureAwait(false) ?? _agent.HostIP;
+        }
+        catch (IOException)
+        {
+            _sandbox = false;
+            throw;
+        }
     }
 
     /// <summary>Creates and starts the next attempt of a container, unless its image is missing or it is backing off.</summary>
@@ -220,6 +246,7 @@ internal sealed class PodWorker
             }
         }
         var stored = await _agent.Images.ResolveAsync(image, ct).ConfigureAwait(false);
+        _trace.Mark("image");
         if (stored == null)
         {
             _waiting[name] = ("ErrImageNeverPull", $"Container image \"{image}\" is not present with pull policy of Never");
@@ -228,8 +255,11 @@ internal sealed class PodWorker
         try
         {
             var config = await _volumeHooks.ConfigAsync(pod, spec, stored.Rootfs, attempt, stored.Config, _volumes!, ct).ConfigureAwait(false);
+            _trace.Mark("config");
             var id = await _agent.Runtime.CreateContainerAsync(config, ct).ConfigureAwait(false);
+            _trace.Mark("create");
             await _agent.Runtime.StartContainerAsync(id, ct).ConfigureAwait(false);
+            _trace.Mark("start");
             _waiting.Remove(name);
         }
         catch (Env.ContainerConfigException e)
@@ -284,6 +314,8 @@ internal sealed class PodWorker
         {
             var updated = await _agent.Client.PatchAsync(NodeAgent.Pods, ObjectMeta.Namespace(pod), ObjectMeta.Name(pod),
                 new JsonObject { ["status"] = status }, subresource: "status", ct: ct).ConfigureAwait(false);
+            _trace.Mark("status");
+            if (phase == "Running") _trace.Finish($"{ObjectMeta.Namespace(pod)}/{ObjectMeta.Name(pod)}");
             lock (this)
             {
                 if (_pod == null || string.CompareOrdinal(ObjectMeta.ResourceVersion(_pod), ObjectMeta.ResourceVersion(updated)) != 0) _pod = updated;

@@ -19,6 +19,8 @@ public sealed partial class RuncRuntime : IRuntimeService
     private readonly string _conmon;
     private readonly string _idPrefix;
     private readonly CniNetwork? _network;
+    // Sandboxes whose CNI ADD still runs (or failed): containers are created meanwhile and wait for it at the end.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (PodSandbox Sandbox, Task<PodSandbox> Ready)> _connecting = new();
 
     /// <param name="idPrefix">Prefix of container ids (runc's namespace of ids is host-wide): tests use a per-run one.</param>
     /// <param name="network">The pod network; null: every pod shares the host's network namespace.</param>
@@ -51,20 +53,40 @@ public sealed partial class RuncRuntime : IRuntimeService
 
     private static string CgroupParent(string podUid) => $"/anvil/pod{podUid}";
 
+    /// <summary>
+    /// No pause container: the sandbox is the pod's network namespace (CniNetwork) and its cgroup parent, made by
+    /// runc on demand. Returns once the namespace exists; its CNI ADD goes on while the containers are created
+    /// (<see cref="CreateContainerAsync"/> waits for it, <see cref="PodSandboxIPAsync"/> reports its failure).
+    /// </summary>
     public async Task<string> RunPodSandboxAsync(PodSandboxConfig config, CancellationToken ct)
     {
-        // No pause container: the sandbox is the pod's network namespace (CniNetwork) and its cgroup parent, made by runc on demand.
-        if (_network != null) await _network.SetUpAsync(config, "", ct).ConfigureAwait(false);
+        if (_network == null) return config.PodUid;
+        if (_connecting.TryGetValue(config.PodUid, out var pending) && !pending.Ready.IsFaulted && !pending.Ready.IsCanceled) return config.PodUid;
+        var begun = await _network.BeginSetUpAsync(config, "", ct).ConfigureAwait(false);
+        if (begun.Ready.IsCompletedSuccessfully) return config.PodUid;
+        _connecting[config.PodUid] = begun;
+        _ = begun.Ready.ContinueWith(t =>
+        {
+            if (t.IsCompletedSuccessfully) _connecting.TryRemove(new(config.PodUid, begun));
+            else _ = t.Exception; // observed here; PodSandboxIPAsync and CreateContainerAsync report it
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return config.PodUid;
     }
 
-    public Task<string?> PodSandboxIPAsync(string podUid, CancellationToken ct) =>
-        Task.FromResult(_network?.Get(podUid) is { HostNetwork: false, IP.Length: > 0 } s ? s.IP : null);
+    /// <summary>The pod's address once its network is up; throws IOException when its CNI ADD failed.</summary>
+    public async Task<string?> PodSandboxIPAsync(string podUid, CancellationToken ct)
+    {
+        var sandbox = _connecting.TryGetValue(podUid, out var pending)
+            ? await pending.Ready.WaitAsync(ct).ConfigureAwait(false)
+            : _network?.Get(podUid);
+        return sandbox is { HostNetwork: false, IP.Length: > 0 } ? sandbox.IP : null;
+    }
 
     public Task<IReadOnlyList<string>> ListPodSandboxesAsync(CancellationToken ct) => Task.FromResult(_network?.List() ?? []);
 
     public async Task StopPodSandboxAsync(string podUid, CancellationToken ct)
     {
+        _connecting.TryRemove(podUid, out _);
         foreach (var c in await ListContainersAsync(podUid, ct).ConfigureAwait(false))
             if (c.PodUid == podUid && c.State is ContainerState.Running or ContainerState.Created)
                 await StopContainerAsync(c.Id, TimeSpan.Zero, ct).ConfigureAwait(false);
@@ -101,7 +123,8 @@ public sealed partial class RuncRuntime : IRuntimeService
             var (cp, _, cpErr) = await HostCommand.RunAsync("cp", ["-a", config.ImageRootfs + "/.", rootfs], ct).ConfigureAwait(false);
             if (cp != 0) throw new IOException($"preparing the rootfs failed: overlay: {err}; copy: {cpErr.Trim()}");
         }
-        var spec = OciSpec.Build(config, rootfs, $"{CgroupParent(config.PodUid)}/{id}", _network?.Get(config.PodUid));
+        var connecting = _connecting.TryGetValue(config.PodUid, out var pending) ? pending.Ready : null;
+        var spec = OciSpec.Build(config, rootfs, $"{CgroupParent(config.PodUid)}/{id}", connecting != null ? pending.Sandbox : _network?.Get(config.PodUid));
         await File.WriteAllTextAsync(Path.Combine(bundle, "config.json"), spec.ToJsonString(), ct).ConfigureAwait(false);
 
         var log = LogPath(bundle);
@@ -115,17 +138,22 @@ public sealed partial class RuncRuntime : IRuntimeService
             "--socket-dir-path", Path.Combine(bundle, "sockets"), "--log-level", "info", .. ConmonStdioArgs(config.Stdio),
         ];
         WriteStdio(bundle, config.Stdio);
-        // conmon daemonizes; its output goes to a file so no pipe of ours is held open by it.
-        var cmd = "exec \"$0\" \"$@\" </dev/null >>" + Quote(Path.Combine(bundle, "conmon.out")) + " 2>&1";
-        var (code, _, _) = await HostCommand.RunAsync("/bin/sh", new[] { "-c", cmd, _conmon }.Concat(args), ct).ConfigureAwait(false);
-        if (code != 0) throw new IOException($"conmon failed ({code}): {ReadOr(Path.Combine(bundle, "conmon.out"))}");
+        // conmon forks and its child points its stdio at /dev/null at once (it expects a parent that reads to the end),
+        // so it runs directly, without a shell to redirect it; what it printed before is kept in conmon.out.
+        var (code, stdout, stderr) = await HostCommand.RunAsync(_conmon, args, ct).ConfigureAwait(false);
+        if (stdout.Length + stderr.Length > 0) await File.WriteAllTextAsync(Path.Combine(bundle, "conmon.out"), stdout + stderr, CancellationToken.None).ConfigureAwait(false);
+        if (code != 0) throw new IOException($"conmon failed ({code}): {(stdout + stderr).Trim()}");
         // `runc create` has finished once the container's pid file exists (or conmon recorded an exit).
         // Polled finely: this wait is on every pod's startup path and `runc create` takes tens of milliseconds.
         for (var i = 0; i < 3000; i++)
         {
-            if (File.Exists(pidFile) && new FileInfo(pidFile).Length > 0) return id;
+            if (File.Exists(pidFile) && new FileInfo(pidFile).Length > 0) return await NetworkReadyAsync(id, connecting, ct).ConfigureAwait(false);
             if (File.Exists(Path.Combine(bundle, "exits", id)))
                 break;
+            // The pod network failed meanwhile (its namespace is gone, so runc create cannot finish).
+            if (connecting is { IsCompleted: true, IsCompletedSuccessfully: false }) return await NetworkReadyAsync(id, connecting, ct).ConfigureAwait(false);
+            // conmon exits when runc create fails (without the exit file, which is for the container's own exit).
+            if (i % 20 == 19 && ConmonGone(bundle)) break;
             await Task.Delay(5, ct).ConfigureAwait(false);
         }
         var why = ReadOr(Path.Combine(bundle, "conmon.out")).Trim();
@@ -133,7 +161,36 @@ public sealed partial class RuncRuntime : IRuntimeService
         throw new IOException($"runc create failed: {(why.Length > 0 ? why : "no pid file")}");
     }
 
-    private static string Quote(string s) => "'" + s.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+    /// <summary>conmon recorded its pid and that process is gone (or a zombie).</summary>
+    private static bool ConmonGone(string bundle) =>
+        int.TryParse(ReadOr(Path.Combine(bundle, "conmon.pid")).Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid)
+        && LiveStat(pid) == null;
+
+    /// <summary>The fields of /proc/PID/stat after the command name, or null when the process is gone or a zombie.</summary>
+    private static string[]? LiveStat(int pid)
+    {
+        var stat = ReadOr($"/proc/{pid}/stat");
+        var close = stat.LastIndexOf(')');
+        return close < 0 || close + 2 >= stat.Length || stat[close + 2] is 'Z' or 'X' ? null : stat[(close + 2)..].Split(' ');
+    }
+
+    /// <summary>The created container once its pod's network is up; removed when the pod's CNI ADD failed.</summary>
+    private async Task<string> NetworkReadyAsync(string id, Task<PodSandbox>? connecting, CancellationToken ct)
+    {
+        if (connecting == null) return id;
+        try
+        {
+            await connecting.WaitAsync(ct).ConfigureAwait(false);
+            return id;
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or OperationCanceledException)
+        {
+            // Not left behind in Created: a later sync makes the next attempt.
+            await RemoveContainerAsync(id, CancellationToken.None).ConfigureAwait(false);
+            if (ct.IsCancellationRequested) throw;
+            throw new IOException($"setting up the pod network failed: {e.Message}", e);
+        }
+    }
 
     private static string ReadOr(string path)
     {
@@ -153,24 +210,50 @@ public sealed partial class RuncRuntime : IRuntimeService
     {
         if (timeout > TimeSpan.Zero)
         {
-            await HostCommand.RunAsync(_runc, ["kill", id, "TERM"], ct).ConfigureAwait(false);
+            await KillAsync(id, "TERM", 15, ct).ConfigureAwait(false);
             var deadline = DateTime.UtcNow + timeout;
             while (DateTime.UtcNow < deadline)
             {
-                if (await RuncStatusAsync(id, ct).ConfigureAwait(false) is not ("running" or "created" or "paused")) return;
+                if (!await AliveAsync(id, ct).ConfigureAwait(false)) return;
                 await Task.Delay(100, ct).ConfigureAwait(false);
             }
         }
-        await HostCommand.RunAsync(_runc, ["kill", id, "KILL"], ct).ConfigureAwait(false);
-        for (var i = 0; i < 100; i++)
+        await KillAsync(id, "KILL", 9, ct).ConfigureAwait(false);
+        for (var i = 0; i < 1000; i++)
         {
-            if (await RuncStatusAsync(id, ct).ConfigureAwait(false) is not ("running" or "created" or "paused")) break;
-            await Task.Delay(100, ct).ConfigureAwait(false);
+            if (!await AliveAsync(id, ct).ConfigureAwait(false)) break;
+            await Task.Delay(10, ct).ConfigureAwait(false);
         }
         // conmon writes the exit file just after the process is reaped.
-        for (var i = 0; i < 50 && Directory.Exists(Bundle(id)) && !File.Exists(Path.Combine(Bundle(id), "exits", id)); i++)
-            await Task.Delay(50, ct).ConfigureAwait(false);
+        for (var i = 0; i < 250 && Directory.Exists(Bundle(id)) && !File.Exists(Path.Combine(Bundle(id), "exits", id)); i++)
+            await Task.Delay(10, ct).ConfigureAwait(false);
     }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int KillNative(int pid, int sig);
+
+    /// <summary>
+    /// Signals the container's init process: directly when its pid is known to be conmon's child (no runc process
+    /// per stop; pods are stopped while others start), else through <c>runc kill</c>.
+    /// </summary>
+    private async Task KillAsync(string id, string signal, int number, CancellationToken ct)
+    {
+        var bundle = Bundle(id);
+        if (InitAlive(bundle) && InitPid(bundle) is { } pid && KillNative(pid, number) == 0) return;
+        await HostCommand.RunAsync(_runc, ["kill", id, signal], ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Whether the container's process still runs: from conmon's files and /proc, asking runc only without a pid file.</summary>
+    private async Task<bool> AliveAsync(string id, CancellationToken ct)
+    {
+        var bundle = Bundle(id);
+        if (File.Exists(Path.Combine(bundle, "exits", id))) return false;
+        if (InitPid(bundle) != null) return InitAlive(bundle);
+        return await RuncStatusAsync(id, ct).ConfigureAwait(false) is "running" or "created" or "paused";
+    }
+
+    private static int? InitPid(string bundle) =>
+        int.TryParse(ReadOr(Path.Combine(bundle, "pid")).Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid) && pid > 0 ? pid : null;
 
     public async Task RemoveContainerAsync(string id, CancellationToken ct)
     {
@@ -263,13 +346,8 @@ public sealed partial class RuncRuntime : IRuntimeService
     /// <summary>The container's init process (conmon's pid file) is alive and not yet a zombie awaiting conmon's reap.</summary>
     private static bool InitAlive(string bundle)
     {
-        if (!int.TryParse(ReadOr(Path.Combine(bundle, "pid")).Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid)) return false;
-        var stat = ReadOr($"/proc/{pid}/stat");
-        var close = stat.LastIndexOf(')');
         // A recycled pid would be another process: the container's init is a child of its conmon.
-        if (close < 0 || close + 2 >= stat.Length || stat[close + 2] is 'Z' or 'X') return false;
-        var fields = stat[(close + 2)..].Split(' ');
-        return fields.Length > 1 && fields[1] == ReadOr(Path.Combine(bundle, "conmon.pid")).Trim();
+        return InitPid(bundle) is { } pid && LiveStat(pid) is { Length: > 1 } fields && fields[1] == ReadOr(Path.Combine(bundle, "conmon.pid")).Trim();
     }
     public Task<Anvil.Node.Exec.ExecProcess> ExecAsync(string id, Anvil.Node.Exec.ExecOptions options, CancellationToken ct) =>
         Task.FromResult<Anvil.Node.Exec.ExecProcess>(Anvil.Node.Exec.RuncExecProcess.Start(_runc, id, Bundle(id), options));
