@@ -165,7 +165,7 @@ public sealed class NetworkTests(AnvilNodeServer server) : E2ETest(server), ICla
             $"-A {server.ChainPrefix}SERVICES -d {clusterIP}/32 -p tcp -m comment --comment \"{ns}/nothing:80-8080 has no endpoints\" -m tcp --dport 80 -j REJECT",
             $"-A {server.ChainPrefix}EXT-SERVICES -p tcp -m comment --comment \"{ns}/nothing:80-8080 has no endpoints\" -m addrtype --dst-type LOCAL -m tcp --dport {nodePort} -j REJECT");
 
-        var (_, logs) = await RunPodAsync(ns, "client", $"timeout 20 wget -qO- http://{clusterIP}/; echo exit=$?");
+        var (_, logs) = await RunPodAsync(ns, "client", $"timeout 20 wget -qO- http://{clusterIP}/ 2>&1; echo exit=$?");
         Assert.Equal($"wget: can't connect to remote host ({clusterIP}): Connection refused\nexit=1\n", logs);
         var e = await Assert.ThrowsAnyAsync<SocketException>(async () =>
         {
@@ -177,7 +177,7 @@ public sealed class NetworkTests(AnvilNodeServer server) : E2ETest(server), ICla
     }
 
     [Fact]
-    public async Task NodePortReachesThePodsOnTheBridgeAddressAndAPodReachesItselfThroughItsService()
+    public async Task NodePortReachesThePodsOnTheBridgeAddressAPodReachesItselfAndClientIPAffinitySticks()
     {
         if (Unavailable() is { } why) { Console.WriteLine($"skipped: {why}"); return; }
         var ns = await NamespaceAsync("net-nodeport");
@@ -229,6 +229,19 @@ public sealed class NetworkTests(AnvilNodeServer server) : E2ETest(server), ICla
             return (r.ExitCode == 0, r.ToString());
         }, RunTimeout);
         Assert.Equal($"hello-from-{solo}\n", self);
+
+        // ClientIP affinity (through the local endpoints of internalTrafficPolicy Local): one client, one pod.
+        (await K("patch", "service", "web", "-n", ns, "-p", """{"spec":{"sessionAffinity":"ClientIP","internalTrafficPolicy":"Local"}}""")).Succeeded();
+        var webIP = await JsonPathAsync(ns, "service", "web", "{.spec.clusterIP}");
+        var port = new ServicePort(ns, "web", "", webIP, 80, "TCP", []);
+        var local = ProxyRules.LocalServiceChain(new ProxyOptions { ChainPrefix = server.ChainPrefix }, port);
+        await RulesContainAsync("nat", $"-A {server.ChainPrefix}SERVICES -d {webIP}/32 -p tcp -m comment --comment \"{ns}/web: cluster IP\" -m tcp --dport 80 -j {local}",
+            $"-A {local} -m comment --comment \"{ns}/web: -> {pods[1].IP}:8080\" -m recent --rcheck --seconds 10800 --reap");
+        var (ok, sticky) = await RunPodAsync(ns, "sticky", $"for i in 1 2 3 4 5 6; do timeout 5 wget -qO- http://{webIP}/ || exit 1; done");
+        Assert.True(ok, sticky);
+        var answers = sticky.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(6, answers.Length);
+        Assert.Single(answers.Distinct());
     }
 
     [Fact]
