@@ -302,4 +302,18 @@ public sealed class NetworkTests(AnvilNodeServer server) : E2ETest(server), ICla
                 $"-A POSTROUTING -> {p}POSTROUTING", $"-A PREROUTING -> {p}SERVICES",
             ], jumps);
     }
+
+    [Fact]
+    public async Task ARequestedNodePortMustBeFreeAndInTheRange()
+    {
+        var ns = await NamespaceAsync("net-ports");
+        (await K("create", "service", "nodeport", "first", "-n", ns, "--tcp=80:8080")).Succeeded();
+        var taken = await JsonPathAsync(ns, "service", "first", "{.spec.ports[0].nodePort}");
+        var r = await K("create", "service", "nodeport", "second", "-n", ns, "--tcp=80:8080", "--node-port=" + taken);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal($"error: failed to create NodePort service: Service \"second\" is invalid: spec.ports[0].nodePort: Invalid value: {taken}: provided port is already allocated\n", r.Stderr);
+        r = await K("create", "service", "nodeport", "second", "-n", ns, "--tcp=80:8080", "--node-port=8080");
+        Assert.Equal("error: failed to create NodePort service: Service \"second\" is invalid: spec.ports[0].nodePort: Invalid value: 8080: "
+            + "provided port is not in the valid range. The range of valid ports is 30000-32767\n", r.Stderr);
+    }
 }
