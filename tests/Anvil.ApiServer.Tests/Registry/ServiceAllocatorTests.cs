@@ -68,4 +68,16 @@ public sealed class ServiceAllocatorTests : IAsyncLifetime
         var (again, _) = await _f.Store.UpdateAsync(Services, "ns", "web", updated, Write, default);
         Assert.Equal([port, 30082L], NodePorts(again));
     }
+
+    [Fact]
+    public async Task AnExternalNameServiceTurnedClusterIPGetsAnAddress()
+    {
+        var svc = await _f.Store.CreateAsync(Services, "ns",
+            StoreFixture.Obj("""{"apiVersion":"v1","kind":"Service","metadata":{"name":"ext"},"spec":{"type":"ExternalName","externalName":"example.org"}}"""), Write, default);
+        Assert.Null(svc["spec"]!["clusterIP"]);
+        svc["spec"] = JsonNode.Parse("""{"type":"ClusterIP","selector":{"app":"x"},"ports":[{"port":80}]}""");
+        var (updated, _) = await _f.Store.UpdateAsync(Services, "ns", "ext", svc, Write, default);
+        Assert.Matches(@"^10\.(9[6-9]|10[0-9]|11[01])\.", (string?)updated["spec"]!["clusterIP"]);
+        Assert.Equal((string?)updated["spec"]!["clusterIP"], (string?)updated["spec"]!["clusterIPs"]![0]);
+    }
 }

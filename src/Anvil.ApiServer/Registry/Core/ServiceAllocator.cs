@@ -22,8 +22,8 @@ public sealed class ServiceAllocator(uint network = 0x0A600000, int prefixLength
     /// <summary>Allocates for <paramref name="service"/> (<paramref name="old"/>: the stored Service on update, else null).</summary>
     public async Task AllocateAsync(ResourceStore store, ResourceDefinition services, JsonObject service, JsonObject? old, bool dryRun, CancellationToken ct)
     {
-        var needsIp = old == null && ServiceStrategy.NeedsClusterIp(service)
-            || old != null && (string?)old["spec"]?["type"] == "ExternalName" && ServiceStrategy.NeedsClusterIp(service);
+        // On update only a Service that was ExternalName gets a cluster IP (others keep theirs).
+        var needsIp = ServiceStrategy.NeedsClusterIp(service) && (old == null || (string?)old["spec"]?["type"] == "ExternalName");
         var type = (string?)service["spec"]?["type"];
         var nodePorts = type is "NodePort" or "LoadBalancer" && service["spec"]?["ports"] is JsonArray { Count: > 0 };
         if (!needsIp && !nodePorts) return;
