@@ -215,7 +215,7 @@ internal static class UpCommand
                 {
                     var (proxyCert, proxyKey) = server.Pki.IssueClientCertificate("system:kube-proxy", [], TimeSpan.FromDays(365));
                     proxyClient = KubeClient.FromPem(new Uri(server.ServerUrl), server.Pki.CaPem, proxyCert, proxyKey, "kube-proxy");
-                    var proxyOptions = new ProxyOptions { ChainPrefix = networkPrefix.ToUpperInvariant() + "-", PodCidr = podCidr };
+                    var proxyOptions = new ProxyOptions { ChainPrefix = networkPrefix.ToUpperInvariant() + "-", PodCidr = podCidr, NodeName = nodeName };
                     proxy = new ServiceProxy(proxyClient, proxyOptions, logs.CreateLogger("proxy")).RunAsync(stop.Token);
                 }
             }

@@ -138,4 +138,33 @@ public sealed class PodNetworkConfigTests
 
             """.ReplaceLineEndings("\n"), NetworkCleanup.RemovalScript(saved.ReplaceLineEndings("\n"), "id: \\\"anvt1-", "T-"));
     }
+
+    [Fact]
+    public void CleanupScriptRemovesTheProxyFilterChainsAndTheirJumps()
+    {
+        const string saved = """
+            *filter
+            :INPUT ACCEPT [0:0]
+            :FORWARD ACCEPT [0:0]
+            :T-SERVICES - [0:0]
+            :T-EXT-SERVICES - [0:0]
+            :U-SERVICES - [0:0]
+            -A INPUT -m conntrack --ctstate NEW -m comment --comment "anvil externally-visible service portals" -j T-EXT-SERVICES
+            -A FORWARD -m conntrack --ctstate NEW -m comment --comment "anvil service portals" -j T-SERVICES
+            -A FORWARD -m conntrack --ctstate NEW -m comment --comment "anvil service portals" -j U-SERVICES
+            -A T-SERVICES -d 10.96.0.11/32 -p tcp -m comment --comment "ns/idle: has no endpoints" -m tcp --dport 80 -j REJECT --reject-with icmp-port-unreachable
+            COMMIT
+            """;
+        Assert.Equal("""
+            *filter
+            -D INPUT -m conntrack --ctstate NEW -m comment --comment "anvil externally-visible service portals" -j T-EXT-SERVICES
+            -D FORWARD -m conntrack --ctstate NEW -m comment --comment "anvil service portals" -j T-SERVICES
+            :T-SERVICES - [0:0]
+            :T-EXT-SERVICES - [0:0]
+            -X T-SERVICES
+            -X T-EXT-SERVICES
+            COMMIT
+
+            """.ReplaceLineEndings("\n"), NetworkCleanup.RemovalScript(saved.ReplaceLineEndings("\n"), null, "T-", "filter"));
+    }
 }

@@ -29,8 +29,8 @@ public sealed partial class ResourceStore
             meta["name"] = ObjectMeta.GenerateName(obj) + RandomSuffix();
 
         def.Strategy.PrepareForCreate(obj, options.User);
-        if (def.Group.Length == 0 && def.Resource == "services" && !options.DryRun)
-            await _services.AllocateAsync(this, def, obj, ct).ConfigureAwait(false);
+        if (def.Group.Length == 0 && def.Resource == "services")
+            await _services.AllocateAsync(this, def, obj, null, options.DryRun, ct).ConfigureAwait(false);
         var errors = MetaValidation.ValidateForCreate(def, obj);
         errors.AddRange(def.Strategy.Validate(obj));
         ThrowIfInvalid(def, obj, errors);

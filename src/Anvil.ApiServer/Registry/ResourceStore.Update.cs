@@ -134,6 +134,9 @@ public sealed partial class ResourceStore
         var attrs = new AdmissionAttributes(AdmissionOperation.Update, def, options.Subresource, ns, name, obj, old, options.User, options.DryRun) { Warnings = options.Warnings };
         await _admission.MutateAsync(attrs, ct).ConfigureAwait(false);
         strategy.PrepareForUpdate(obj, old);
+        // A Service turned NodePort (or from ExternalName) gets its node ports (cluster IP) here, as on create.
+        if (def.Group.Length == 0 && def.Resource == "services" && options.Subresource.Length == 0)
+            await _services.AllocateAsync(this, def, obj, old, options.DryRun, ct).ConfigureAwait(false);
         var errors = MetaValidation.ValidateForUpdate(def, obj, old);
         errors.AddRange(strategy.ValidateUpdate(obj, old));
         ThrowIfInvalid(def, obj, errors);

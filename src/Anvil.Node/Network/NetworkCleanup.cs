@@ -22,13 +22,17 @@ public static class NetworkCleanup
         if (code != 0) return;
         var script = RemovalScript(saved, options == null ? null : $"id: \\\"{options.Prefix}-", chainPrefix);
         if (script != null) await Iptables.RestoreAsync(script, ct).ConfigureAwait(false);
+        // The proxy's rejects for services without endpoints live in the filter table.
+        if (chainPrefix is not { Length: > 0 }) return;
+        (code, saved, _) = await HostCommand.RunAsync("iptables-save", ["-t", "filter"], ct).ConfigureAwait(false);
+        if (code == 0 && RemovalScript(saved, null, chainPrefix, "filter") is { } filter) await Iptables.RestoreAsync(filter, ct).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// An iptables-restore script that deletes nat rules carrying <paramref name="commentMark"/> or jumping to a
-    /// chain named with <paramref name="chainPrefix"/>, and removes those chains; null when there is nothing.
+    /// An iptables-restore script that deletes rules of <paramref name="table"/> carrying <paramref name="commentMark"/>
+    /// or jumping to a chain named with <paramref name="chainPrefix"/>, and removes those chains; null when there is nothing.
     /// </summary>
-    public static string? RemovalScript(string iptablesSave, string? commentMark, string? chainPrefix)
+    public static string? RemovalScript(string iptablesSave, string? commentMark, string? chainPrefix, string table = "nat")
     {
         var chains = new List<string>();
         var rules = new List<(string Chain, string Line)>();
@@ -41,7 +45,7 @@ public static class NetworkCleanup
         bool Ours(string chain) => chainPrefix is { Length: > 0 } && chain.StartsWith(chainPrefix, StringComparison.Ordinal);
         // CNI's masquerade chains are named by hash; they are ours when a rule in them carries our mark.
         var remove = chains.Where(c => Ours(c) || commentMark != null && rules.Any(r => r.Chain == c && r.Line.Contains(commentMark, StringComparison.Ordinal))).ToHashSet();
-        var sb = new StringBuilder("*nat\n");
+        var sb = new StringBuilder("*").Append(table).Append('\n');
         var any = false;
         foreach (var (chain, line) in rules)
         {

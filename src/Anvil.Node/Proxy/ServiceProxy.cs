@@ -8,9 +8,10 @@ namespace Anvil.Node.Proxy;
 
 /// <summary>
 /// kube-proxy in iptables mode: watches Services and EndpointSlices and, after each change (and every
-/// <see cref="ProxyOptions.ResyncInterval"/>), rewrites its nat chains with <see cref="ProxyRules"/> through
-/// <c>iptables-restore --noflush</c>. The jumps from PREROUTING, OUTPUT and POSTROUTING are checked before each
-/// full write. Rules stay on shutdown (traffic keeps flowing while it restarts), like kube-proxy's.
+/// <see cref="ProxyOptions.ResyncInterval"/>), rewrites its filter and nat chains with <see cref="ProxyRules"/> through
+/// <c>iptables-restore --noflush</c>. The jumps from the built-in chains are checked before each full write. Rules
+/// stay on shutdown (traffic keeps flowing while it restarts), like kube-proxy's; the first write after a restart
+/// removes chains of Services deleted meanwhile.
 /// </summary>
 public sealed class ServiceProxy
 {
@@ -87,28 +88,38 @@ public sealed class ServiceProxy
     {
         var (code, saved, err) = await HostCommand.RunAsync("iptables-save", ["-t", "nat"], ct).ConfigureAwait(false);
         if (code != 0) throw new IOException($"iptables-save: {err.Trim()}");
-        var ports = ProxyRules.Collect(_services.List(), _slices.List());
+        var ports = ProxyRules.Collect(_services.List(), _slices.List(), _options.NodeName);
         await Iptables.RestoreAsync(ProxyRules.Render(_options, ports, ProxyRules.Chains(saved)), ct).ConfigureAwait(false);
         Syncs++;
     }
 
-    /// <summary>Our top chains exist and the built-in chains jump to them (inserted first, once).</summary>
+    /// <summary>Our top chains exist and the built-in chains jump to them (inserted first, once), in nat and filter.</summary>
     private async Task EnsureJumpsAsync(CancellationToken ct)
     {
-        foreach (var chain in new[] { _options.ServicesChain, _options.PostroutingChain })
-            await Iptables.RunAsync(["-t", "nat", "-N", chain], ct).ConfigureAwait(false);
-        foreach (var (from, to, comment) in new[]
+        foreach (var (table, chain) in new[]
         {
-            ("PREROUTING", _options.ServicesChain, "anvil service portals"),
-            ("OUTPUT", _options.ServicesChain, "anvil service portals"),
-            ("POSTROUTING", _options.PostroutingChain, "anvil postrouting rules"),
+            ("nat", _options.ServicesChain), ("nat", _options.PostroutingChain),
+            ("filter", _options.ServicesChain), ("filter", _options.ExternalServicesChain),
+        })
+            await Iptables.RunAsync(["-t", table, "-N", chain], ct).ConfigureAwait(false);
+        string[] newOnly = ["-m", "conntrack", "--ctstate", "NEW"];
+        foreach (var (table, from, to, comment, match) in new[]
+        {
+            ("nat", "PREROUTING", _options.ServicesChain, "anvil service portals", Array.Empty<string>()),
+            ("nat", "OUTPUT", _options.ServicesChain, "anvil service portals", []),
+            ("nat", "POSTROUTING", _options.PostroutingChain, "anvil postrouting rules", []),
+            // Only new connections: the rejects are for services without endpoints, never for flows already set up.
+            ("filter", "INPUT", _options.ExternalServicesChain, "anvil externally-visible service portals", newOnly),
+            ("filter", "FORWARD", _options.ExternalServicesChain, "anvil externally-visible service portals", newOnly),
+            ("filter", "FORWARD", _options.ServicesChain, "anvil service portals", newOnly),
+            ("filter", "OUTPUT", _options.ServicesChain, "anvil service portals", newOnly),
         })
         {
-            string[] rule = ["-m", "comment", "--comment", comment, "-j", to];
-            var (check, _) = await Iptables.RunAsync(["-t", "nat", "-C", from, .. rule], ct).ConfigureAwait(false);
+            string[] rule = [.. match, "-m", "comment", "--comment", comment, "-j", to];
+            var (check, _) = await Iptables.RunAsync(["-t", table, "-C", from, .. rule], ct).ConfigureAwait(false);
             if (check == 0) continue;
-            var (insert, err) = await Iptables.RunAsync(["-t", "nat", "-I", from, .. rule], ct).ConfigureAwait(false);
-            if (insert != 0) throw new IOException($"iptables -t nat -I {from} -j {to}: {err.Trim()}");
+            var (insert, err) = await Iptables.RunAsync(["-t", table, "-I", from, .. rule], ct).ConfigureAwait(false);
+            if (insert != 0) throw new IOException($"iptables -t {table} -I {from} -j {to}: {err.Trim()}");
         }
     }
 

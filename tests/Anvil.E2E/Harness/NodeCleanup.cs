@@ -27,7 +27,8 @@ internal static class NodeCleanup
                 await RunAsync("umount", "-l", Path.Combine(b, "rootfs")).ConfigureAwait(false);
     }
 
-    private static async Task<(int, string)> RunAsync(string file, params string[] args)
+    /// <summary>Runs a host command; its exit code and stdout.</summary>
+    internal static async Task<(int, string)> RunAsync(string file, params string[] args)
     {
         var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args) psi.ArgumentList.Add(a);
