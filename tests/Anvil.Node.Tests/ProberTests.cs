@@ -87,7 +87,8 @@ public sealed class ProberTests
     {
         var (port, request) = Serve(status, "hello");
         var outcome = await new Prober(new StubRuntime(new(0, "", "", false))).ProbeAsync(
-            Spec($$$"""{"httpGet":{"path":"healthz","port":{{{port}}},"httpHeaders":[{"name":"X-Custom","value":"yes"}]}}"""), Target(), CancellationToken.None);
+            // A long timeout: the one-shot server runs on a thread pool that a loaded test run can keep busy past the default 1 s.
+            Spec($$$"""{"timeoutSeconds":30,"httpGet":{"path":"healthz","port":{{{port}}},"httpHeaders":[{"name":"X-Custom","value":"yes"}]}}"""), Target(), CancellationToken.None);
         Assert.Equal(new ProbeOutcome(result, output), outcome);
         var head = await request;
         Assert.StartsWith("GET /healthz HTTP/1.1\r\n", head);
