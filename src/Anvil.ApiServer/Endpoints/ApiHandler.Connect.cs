@@ -116,7 +116,7 @@ public sealed partial class ApiHandler
     }
 
     /// <summary>The node's InternalIP and kubelet port (status.daemonEndpoints.kubeletEndpoint.Port, else 10250).</summary>
-    private static (string? Host, int Port) KubeletAddress(JsonObject node)
+    internal static (string? Host, int Port) KubeletAddress(JsonObject node)
     {
         var status = node["status"];
         var host = (status?["addresses"] as JsonArray ?? []).OfType<JsonObject>()
