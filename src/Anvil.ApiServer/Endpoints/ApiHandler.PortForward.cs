@@ -62,7 +62,7 @@ public sealed partial class ApiHandler
         var protocol = backend.Protocol.Length > 0 ? backend.Protocol : protocols.FirstOrDefault() ?? "";
         if (websocket)
         {
-            using var client = await ctx.WebSockets.AcceptWebSocketAsync(SpdyTunnelPrefix + protocol).ConfigureAwait(false);
+            using var client = await TunnelWebSocket.AcceptAsync(ctx, SpdyTunnelPrefix + protocol).ConfigureAwait(false);
             await TunnelRelay.RunAsync(client, kubelet, ct).ConfigureAwait(false);
             return;
         }
