@@ -39,7 +39,7 @@ public sealed class SpdyHeaderTests
         var first = encoder.Encode([]);
         var second = encoder.Encode([new("X-Name", "v")]);
         Assert.Equal("7801" + "000400fbff" + "00000000" + "000000ffff", Convert.ToHexStringLower(first));
-        Assert.Equal("000f00f0ff" + "00000001" + "00000006" + "782d6e616d65" + "00000001" + "76" + "000000ffff", Convert.ToHexStringLower(second));
+        Assert.Equal("001300ecff" + "00000001" + "00000006" + "782d6e616d65" + "00000001" + "76" + "000000ffff", Convert.ToHexStringLower(second));
         // Readable by a plain inflater as one stream.
         using var inflate = new System.IO.Compression.ZLibStream(new MemoryStream([.. first, .. second]), System.IO.Compression.CompressionMode.Decompress);
         var buffer = new byte[4 + 4 + 4 + 6 + 4 + 1];
