@@ -95,11 +95,15 @@ public sealed partial class KubeletApiTests(AnvilNodeServer server) : E2ETest(se
         Assert.Equal("started\n", previousFollowed.Stdout);
     }
 
-    [Fact]
-    public async Task PortForwardReachesTheContainersPort()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task PortForwardReachesTheContainersPort(bool websockets)
     {
         if (Unavailable() is { } why) { Console.WriteLine($"skipped: {why}"); return; }
-        var ns = await NamespaceAsync("kubelet-portforward");
+        // kubectl 1.32 tunnels SPDY through a WebSocket; switched off, it upgrades to SPDY directly.
+        Kubectl.Environment["KUBECTL_PORT_FORWARD_WEBSOCKETS"] = websockets ? "true" : "false";
+        var ns = await NamespaceAsync(websockets ? "kubelet-portforward-ws" : "kubelet-portforward-spdy");
         await RunningPodAsync(ns, "web", "mkdir -p /www && echo hello from the pod > /www/index.html && exec httpd -f -p 8080 -h /www");
 
         using var forward = Kubectl.Start("port-forward", "pod/web", "-n", ns, "--address=127.0.0.1", ":8080");
