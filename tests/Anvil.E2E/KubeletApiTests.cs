@@ -104,7 +104,8 @@ public sealed partial class KubeletApiTests(AnvilNodeServer server) : E2ETest(se
         // kubectl 1.32 tunnels SPDY through a WebSocket; switched off, it upgrades to SPDY directly.
         Kubectl.Environment["KUBECTL_PORT_FORWARD_WEBSOCKETS"] = websockets ? "true" : "false";
         var ns = await NamespaceAsync(websockets ? "kubelet-portforward-ws" : "kubelet-portforward-spdy");
-        await RunningPodAsync(ns, "web", "mkdir -p /www && echo hello from the pod > /www/index.html && exec httpd -f -p 8080 -h /www");
+        // Listening on the pod's loopback only: reached from inside the pod's network namespace, as the kubelet does.
+        await RunningPodAsync(ns, "web", "mkdir -p /www && echo hello from the pod > /www/index.html && exec httpd -f -p 127.0.0.1:8080 -h /www");
 
         using var forward = Kubectl.Start("port-forward", "pod/web", "-n", ns, "--address=127.0.0.1", ":8080");
         var line = await forward.NextLineAsync(RunTimeout);
@@ -123,6 +124,27 @@ public sealed partial class KubeletApiTests(AnvilNodeServer server) : E2ETest(se
         Assert.Equal(first, second);
         Assert.Equal(System.Net.HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Equal($"Handling connection for {port}", await forward.NextLineAsync(RunTimeout));
+    }
+
+    [Fact]
+    public async Task PortForwardToAClosedPortReportsTheError()
+    {
+        if (Unavailable() is { } why) { Console.WriteLine($"skipped: {why}"); return; }
+        var ns = await NamespaceAsync("kubelet-portforward-closed");
+        await RunningPodAsync(ns, "quiet", "sleep 3600");
+        var uid = await JsonPathAsync(ns, "pod", "quiet", "{.metadata.uid}");
+
+        using var forward = Kubectl.Start("port-forward", "pod/quiet", "-n", ns, "--address=127.0.0.1", ":9999");
+        var m = ForwardingLine9999().Match(await forward.NextLineAsync(RunTimeout));
+        Assert.True(m.Success, string.Join("\n", forward.Seen));
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(System.Net.IPAddress.Loopback, int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        // The kubelet's refusal comes back on the error stream; kubectl closes the local connection and reports it.
+        var read = await client.GetStream().ReadAsync(new byte[16]).AsTask().WaitAsync(RunTimeout);
+        await EventuallyAsync("kubectl reports the error", () => Task.FromResult((forward.Stderr.Contains("error forwarding port 9999 to pod", StringComparison.Ordinal), forward.Stderr)));
+
+        Assert.Equal(0, read);
+        Assert.Matches($"an error occurred forwarding \\d+ -> 9999: error forwarding port 9999 to pod {ns}/quiet, uid {uid}: failed to connect to localhost:9999 inside namespace \\\\\"/run/netns/[^\"]+\\\\\": Connection refused", forward.Stderr);
     }
 
     [Fact]
@@ -170,4 +192,7 @@ public sealed partial class KubeletApiTests(AnvilNodeServer server) : E2ETest(se
 
     [GeneratedRegex(@"^Forwarding from 127\.0\.0\.1:(\d+) -> 8080$")]
     private static partial Regex ForwardingLine();
+
+    [GeneratedRegex(@"^Forwarding from 127\.0\.0\.1:(\d+) -> 9999$")]
+    private static partial Regex ForwardingLine9999();
 }

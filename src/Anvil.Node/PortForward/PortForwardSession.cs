@@ -94,7 +94,7 @@ internal sealed class PortForwardSession(Func<int, CancellationToken, Task<Socke
             {
                 socket = await dial(port, ct).ConfigureAwait(false);
             }
-            catch (SocketException e)
+            catch (Exception e) when (e is SocketException or IOException && !ct.IsCancellationRequested)
             {
                 var message = $"error forwarding port {port} to pod {podDescription}: {e.Message}";
                 log.LogInformation("portforward failed {Message}", message);

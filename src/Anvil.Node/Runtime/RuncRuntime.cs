@@ -61,6 +61,9 @@ public sealed partial class RuncRuntime : IRuntimeService
     public Task<string?> PodSandboxIPAsync(string podUid, CancellationToken ct) =>
         Task.FromResult(_network?.Get(podUid) is { HostNetwork: false, IP.Length: > 0 } s ? s.IP : null);
 
+    public Task<string?> PodSandboxNetnsAsync(string podUid, CancellationToken ct) =>
+        Task.FromResult(_network?.Get(podUid) is { HostNetwork: false, NetnsPath.Length: > 0 } s ? s.NetnsPath : null);
+
     public Task<IReadOnlyList<string>> ListPodSandboxesAsync(CancellationToken ct) => Task.FromResult(_network?.List() ?? []);
 
     public async Task StopPodSandboxAsync(string podUid, CancellationToken ct)

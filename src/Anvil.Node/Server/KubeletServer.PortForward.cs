@@ -14,8 +14,8 @@ public sealed partial class KubeletServer
 
     /// <summary>
     /// /portForward/{namespace}/{pod}[/{uid}]: upgrades to SPDY/3.1 with <c>X-Stream-Protocol-Version:
-    /// portforward.k8s.io</c> and forwards each requested port to the pod's address on the node's bridge (the
-    /// host network's loopback for a pod on the host network).
+    /// portforward.k8s.io</c> and forwards each requested port to localhost inside the pod's network namespace
+    /// (the host's loopback for a pod on the host network).
     /// </summary>
     private async Task PortForwardAsync(HttpContext ctx, string ns, string pod, string? uid)
     {
@@ -40,26 +40,35 @@ public sealed partial class KubeletServer
             await TextAsync(ctx, 403, $"unable to upgrade: unable to negotiate protocol: client supports [{string.Join(" ", offered)}], server supports [{PortForwardProtocol}]").ConfigureAwait(false);
             return;
         }
-        var ip = await _agent.Runtime.PodSandboxIPAsync(podUid, ct).ConfigureAwait(false);
-        var address = ip != null && IPAddress.TryParse(ip, out var a) ? a : IPAddress.Loopback;
+        var netns = await _agent.Runtime.PodSandboxNetnsAsync(podUid, ct).ConfigureAwait(false);
         ctx.Response.Headers["X-Stream-Protocol-Version"] = PortForwardProtocol;
         ctx.Response.Headers.Upgrade = "SPDY/3.1";
         var transport = await upgrade.UpgradeAsync().ConfigureAwait(false);
-        _log.LogInformation("portforward session pod={Namespace}/{Pod} address={Address}", ns, pod, address);
+        _log.LogInformation("portforward session pod={Namespace}/{Pod} netns={Netns}", ns, pod, netns ?? "host");
+        // As CRI runtimes do: localhost inside the pod's network namespace (the host's for a host-network pod).
         async Task<Socket> Dial(int port, CancellationToken c)
         {
-            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            var socket = netns != null
+                ? await NetnsSocket.CreateAsync(netns).ConfigureAwait(false)
+                : new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             try
             {
                 using var bound = CancellationTokenSource.CreateLinkedTokenSource(c);
                 bound.CancelAfter(TimeSpan.FromSeconds(10));
-                await socket.ConnectAsync(new IPEndPoint(address, port), bound.Token).ConfigureAwait(false);
+                await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), bound.Token).ConfigureAwait(false);
                 return socket;
             }
-            catch (Exception e)
+            catch (Exception e) when (e is SocketException || (e is OperationCanceledException && !c.IsCancellationRequested))
             {
                 socket.Dispose();
-                if (e is OperationCanceledException && !c.IsCancellationRequested) throw new SocketException((int)SocketError.TimedOut);
+                var why = e is SocketException se ? se.Message : "connection timed out";
+                throw new IOException(netns != null
+                    ? $"failed to connect to localhost:{port} inside namespace \"{netns}\": {why}"
+                    : $"failed to connect to localhost:{port}: {why}");
+            }
+            catch
+            {
+                socket.Dispose();
                 throw;
             }
         }
