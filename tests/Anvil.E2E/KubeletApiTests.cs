@@ -68,6 +68,32 @@ public sealed partial class KubeletApiTests(AnvilNodeServer server) : E2ETest(se
     }
 
     [Fact]
+    public async Task LogsOfAWaitingContainerSayWhy()
+    {
+        if (Unavailable() is { } why) { Console.WriteLine($"skipped: {why}"); return; }
+        var ns = await NamespaceAsync("kubelet-waiting");
+        await CreateAsync(ns, $$"""
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: absent}
+            spec:
+              nodeName: {{AnvilNodeServer.NodeName}}
+              containers:
+              - {name: main, image: no.such.registry/nothing:1, imagePullPolicy: Never}
+            """);
+        await EventuallyAsync("the container waits", async () =>
+        {
+            var r = await K("get", "pod", "absent", "-n", ns, "-o", "jsonpath={.status.containerStatuses[0].state.waiting.reason}");
+            return (r.Stdout == "ErrImageNeverPull", r.ToString());
+        }, RunTimeout);
+
+        var logs = (await K("logs", "absent", "-n", ns)).Failed();
+
+        // The kubelet's words, from the pod's status, through the API server.
+        Assert.Equal("Error from server (BadRequest): container \"main\" in pod \"absent\" is waiting to start: ErrImageNeverPull", logs.StderrLines.Last());
+    }
+
+    [Fact]
     public async Task PreviousLogOfARestartedContainer()
     {
         if (Unavailable() is { } why) { Console.WriteLine($"skipped: {why}"); return; }

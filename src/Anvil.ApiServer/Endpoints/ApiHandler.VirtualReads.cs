@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
-using Anvil.ApiServer.Metrics;
 using Anvil.ApiServer.Registry;
 using Anvil.Machinery.Errors;
 using Microsoft.AspNetCore.Http;
