@@ -150,7 +150,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         handler.VirtualCreates.Add("authentication.k8s.io", "tokenreviews", new TokenReviewHandler(bearerTokens, tokenIssuer.ApiAudiences));
         handler.VirtualCreates.Add("authentication.k8s.io", "selfsubjectreviews", new SelfSubjectReviewHandler(time));
         new AccessReviews(() => Authorizer, rbac).Register(handler);
-        new Metrics.MetricsApi(Catalog, Resources, handler.NodeStats, time).Register(handler);
+        new Metrics.MetricsApi(Catalog, Resources, new Kubelet.KubeletStats(Catalog, Resources, () => handler.Kubelet, log), time).Register(handler);
         var serverAddress = $"{_options.Bind}:{_options.Port}";
         var (kubeletCert, kubeletKey) = Pki.IssueClientCertificate(Kubelet.KubeletClient.ClientName, [], TimeSpan.FromDays(365));
         handler.Kubelet = new Kubelet.KubeletClient(Machinery.Tls.ClusterTrust.LoadCertificate(kubeletCert, kubeletKey), Pki.Ca);

@@ -185,15 +185,15 @@ internal static class UpCommand
                 nodeClient = KubeClient.FromPem(new Uri(server.ServerUrl), server.Pki.CaPem, nodeCert, nodeKey, "kubelet/" + NodeAgent.KubeletVersion);
                 var network = new PodNetworkOptions { PodCidr = podCidr, Prefix = networkPrefix };
                 var agent = new NodeAgent(nodeClient, new NodeAgentOptions { DataDir = dataDir, NodeName = nodeName, Network = network }, logs.CreateLogger("node"));
-                server.Handler.NodeLogs[nodeName] = new NodeAgentLogs(agent);
-                // The kubelet's HTTPS API (exec, attach), with a serving certificate from the cluster CA.
+                var stats = new Anvil.Node.Stats.StatsCollector(agent.Runtime, log: logs.CreateLogger("stats"));
+                // The kubelet's HTTPS API (exec, attach, logs, stats, port-forward), with a serving certificate from the cluster CA.
                 kubelet = new KubeletServer(agent, new KubeletServerOptions
                 {
                     Bind = agent.HostIP,
                     Port = kubeletPort,
                     ServingCertificate = server.Pki.IssueServingCertificate("system:node:" + nodeName, [agent.HostIP, nodeName, "localhost"], TimeSpan.FromDays(365)),
                     ClientCa = server.Pki.Ca,
-                }, logs.CreateLogger("kubelet"));
+                }, logs.CreateLogger("kubelet"), stats);
                 try
                 {
                     await kubelet.StartAsync(stop.Token).ConfigureAwait(false);
@@ -203,8 +203,6 @@ internal static class UpCommand
                     return Program.Fail($"cannot listen on {agent.HostIP}:{kubeletPort} (--kubelet-port): {e.Message}");
                 }
                 agent.KubeletPort = kubelet.Port;
-                var stats = new Anvil.Node.Stats.StatsCollector(agent.Runtime, log: logs.CreateLogger("stats"));
-                server.Handler.NodeStats[nodeName] = new NodeAgentStats(stats);
                 node = Task.WhenAll(agent.RunAsync(stop.Token), stats.RunAsync(stop.Token));
                 // kube-proxy beside the agent, as system:kube-proxy (bound to system:node-proxier), when pods have their own network.
                 if ((CniNetwork.Unavailable(network.CniBinDir) ?? ServiceProxy.Unavailable()) is { } noProxy)

@@ -53,12 +53,22 @@ public sealed class KubeletServerTests(RuntimeFixture f) : IClassFixture<Runtime
         var noPod = await apiserver.GetAsync(url + "/exec/ns/nopod/c?command=true&output=1");
         var noStreams = await apiserver.GetAsync(url + "/exec/ns/nopod/c?command=true");
         var forbidden = await someone.GetAsync(url + "/exec/ns/p/c?command=true&output=1");
+        var logsForbidden = await someone.GetAsync(url + "/containerLogs/ns/p/c");
+        var statsForbidden = await someone.GetAsync(url + "/stats/summary");
+        var forwardForbidden = await someone.PostAsync(url + "/portForward/ns/p", null);
+        var noForwardPod = await apiserver.PostAsync(url + "/portForward/ns/nopod", null);
+        var noStats = await apiserver.GetAsync(url + "/stats/summary");
 
         Assert.Equal((HttpStatusCode.OK, "ok"), (healthz.StatusCode, await healthz.Content.ReadAsStringAsync()));
         Assert.Equal((HttpStatusCode.NotFound, "pod does not exist"), (noPod.StatusCode, await noPod.Content.ReadAsStringAsync()));
         Assert.Equal((HttpStatusCode.BadRequest, "you must specify at least 1 of stdin, stdout, stderr"), (noStreams.StatusCode, await noStreams.Content.ReadAsStringAsync()));
         Assert.Equal((HttpStatusCode.Forbidden, "Forbidden (user=someone, verb=get, resource=nodes, subresource(s)=[proxy])\n"),
             (forbidden.StatusCode, await forbidden.Content.ReadAsStringAsync()));
+        foreach (var (r, verb) in new[] { (logsForbidden, "get"), (statsForbidden, "get"), (forwardForbidden, "create") })
+            Assert.Equal((HttpStatusCode.Forbidden, $"Forbidden (user=someone, verb={verb}, resource=nodes, subresource(s)=[proxy])\n"), (r.StatusCode, await r.Content.ReadAsStringAsync()));
+        Assert.Equal((HttpStatusCode.NotFound, "pod does not exist"), (noForwardPod.StatusCode, await noForwardPod.Content.ReadAsStringAsync()));
+        // Without a stats collector there is no /stats/summary.
+        Assert.Equal(HttpStatusCode.NotFound, noStats.StatusCode);
         // A certificate from another CA does not get past TLS.
         await Assert.ThrowsAsync<HttpRequestException>(() => stranger.GetAsync(url + "/healthz"));
     }

@@ -43,14 +43,6 @@ public sealed partial class ApiHandler
         if (exec && command.Count == 0) throw StatusError.BadRequest("you must specify at least one command for the container");
         if (!stdin && !stdout && !stderr) throw StatusError.BadRequest("you must specify at least 1 of stdin, stdout, stderr");
 
-        var nodeName = (string?)pod["spec"]?["nodeName"] ?? "";
-        if (nodeName.Length == 0) throw StatusError.BadRequest($"pod {info.Name} does not have a host assigned");
-        var nodeDef = _catalog.Find("", "v1", "nodes")!;
-        var node = await _store.GetAsync(nodeDef, "", nodeName, ct).ConfigureAwait(false);
-        var (host, port) = KubeletAddress(node);
-        if (host == null) throw StatusError.InternalError($"node {nodeName} has no InternalIP address");
-        var kubelet = Kubelet ?? throw new StatusError(503, "ServiceUnavailable", "no kubelet client is configured");
-
         // The kubelet's parameters, as kube-apiserver builds them from PodExecOptions/PodAttachOptions.
         var query = new StringBuilder();
         void Add(string k, string v) => query.Append(query.Length == 0 ? '?' : '&').Append(k).Append('=').Append(Uri.EscapeDataString(v));
@@ -59,8 +51,8 @@ public sealed partial class ApiHandler
         if (stderr) Add("error", "1");
         if (tty) Add("tty", "1");
         foreach (var c in command) Add("command", c);
-        var hostPart = host.Contains(':') ? $"[{host}]" : host;
-        var url = new Uri($"https://{hostPart}:{port}/{info.Subresource}/{Uri.EscapeDataString(ns)}/{Uri.EscapeDataString(info.Name)}/{Uri.EscapeDataString(container)}{query}");
+        var url = await KubeletUrlAsync(pod, info.Name, $"/{info.Subresource}/{Uri.EscapeDataString(ns)}/{Uri.EscapeDataString(info.Name)}/{Uri.EscapeDataString(container)}{query}", ct).ConfigureAwait(false);
+        var kubelet = KubeletOrThrow();
 
         var offered = ctx.WebSockets.IsWebSocketRequest
             ? ctx.WebSockets.WebSocketRequestedProtocols.Where(p => StreamProtocols.Contains(p)).ToList()
@@ -116,7 +108,7 @@ public sealed partial class ApiHandler
     }
 
     /// <summary>The node's InternalIP and kubelet port (status.daemonEndpoints.kubeletEndpoint.Port, else 10250).</summary>
-    private static (string? Host, int Port) KubeletAddress(JsonObject node)
+    internal static (string? Host, int Port) KubeletAddress(JsonObject node)
     {
         var status = node["status"];
         var host = (status?["addresses"] as JsonArray ?? []).OfType<JsonObject>()

@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
-using Anvil.ApiServer.Metrics;
 using Anvil.ApiServer.Registry;
 using Anvil.Machinery.Errors;
 using Microsoft.AspNetCore.Http;
@@ -11,9 +9,6 @@ public sealed partial class ApiHandler
 {
     /// <summary>Read-only computed resources (metrics.k8s.io); filled at startup.</summary>
     public VirtualReadHandlers VirtualReads { get; } = new();
-
-    /// <summary>Usage sources by node name for metrics.k8s.io (the in-process node agent registers itself).</summary>
-    public ConcurrentDictionary<string, INodeStats> NodeStats { get; } = new();
 
     /// <summary>get and list of a computed resource: the object or a list (or Table) of them; other verbs are 405.</summary>
     private async Task HandleVirtualReadAsync(HttpContext ctx, IVirtualReadHandler handler, ResourceDefinition def, string ns, RequestInfo info, CancellationToken ct)

@@ -61,6 +61,11 @@ public sealed partial class ApiHandler
             await ConnectAsync(ctx, def, ns, info, ct).ConfigureAwait(false);
             return;
         }
+        if (def.Group.Length == 0 && def.Resource == "pods" && info.Subresource == "portforward")
+        {
+            await PortForwardAsync(ctx, def, ns, info, ct).ConfigureAwait(false);
+            return;
+        }
         if (VirtualReads.Find(def.Group, def.Resource) is { } virtualRead)
         {
             await HandleVirtualReadAsync(ctx, virtualRead, def, ns, info, ct).ConfigureAwait(false);

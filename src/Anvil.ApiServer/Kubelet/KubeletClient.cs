@@ -76,6 +76,43 @@ public sealed class KubeletClient : IDisposable
         return new KubeletConnection(ws, protocol, 101, "", "");
     }
 
+    /// <summary>
+    /// GET on a kubelet endpoint; the response is returned once its headers are in, its body still streaming
+    /// (logs with follow). The caller disposes it.
+    /// </summary>
+    public async Task<HttpResponseMessage> GetAsync(Uri url, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url) { Version = HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionOrLower };
+        return await _http.SendAsync(request, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads a refused request's body (bounded), for the error passed on to the client.</summary>
+    public static Task<string> ErrorTextAsync(HttpResponseMessage response, CancellationToken ct) => ReadBoundedAsync(response.Content, ct);
+
+    /// <summary>
+    /// Upgrades a kubelet connection to SPDY/3.1 with the given <c>X-Stream-Protocol-Version</c>s (port forwarding):
+    /// the raw duplex stream after 101, or the status and text the kubelet refused with.
+    /// </summary>
+    public async Task<KubeletUpgrade> UpgradeSpdyAsync(Uri url, IReadOnlyList<string> protocols, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Version = HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        request.Headers.Connection.Add("Upgrade");
+        request.Headers.TryAddWithoutValidation("Upgrade", "SPDY/3.1");
+        foreach (var p in protocols) request.Headers.TryAddWithoutValidation("X-Stream-Protocol-Version", p);
+        var response = await _http.SendAsync(request, ct).ConfigureAwait(false);
+        if (response.StatusCode != HttpStatusCode.SwitchingProtocols)
+        {
+            using (response)
+            {
+                var body = await ReadBoundedAsync(response.Content, ct).ConfigureAwait(false);
+                return new KubeletUpgrade(null, "", (int)response.StatusCode, body, response.Content.Headers.ContentType?.ToString() ?? "text/plain");
+            }
+        }
+        var protocol = response.Headers.TryGetValues("X-Stream-Protocol-Version", out var v) ? v.FirstOrDefault() ?? "" : "";
+        var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+        return new KubeletUpgrade(stream, protocol, 101, "", "");
+    }
+
     private static async Task<string> ReadBoundedAsync(HttpContent content, CancellationToken ct)
     {
         await using var s = await content.ReadAsStreamAsync(ct).ConfigureAwait(false);

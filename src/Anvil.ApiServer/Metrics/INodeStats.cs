@@ -1,12 +1,11 @@
 namespace Anvil.ApiServer.Metrics;
 
 /// <summary>
-/// A node's resource usage, as metrics-server scrapes it from the kubelet's <c>/metrics/resource</c>. Today the
-/// node agent runs in the API server's process and registers itself in <c>ApiHandler.NodeStats</c>; a remote
-/// node will be reached over the kubelet's HTTPS port through the same seam.
+/// Nodes' resource usage, as metrics-server scrapes it from each kubelet (<see cref="Kubelet.KubeletStats"/> reads
+/// the kubelet's <c>/stats/summary</c> over HTTPS).
 /// </summary>
 public interface INodeStats
 {
-    /// <summary>The usage known now (may sample first when the node has none yet).</summary>
-    Task<NodeStatsSummary> SummaryAsync(CancellationToken ct);
+    /// <summary>The usage the node reports now; null when the node cannot be asked (no kubelet, unreachable).</summary>
+    Task<NodeStatsSummary?> SummaryAsync(string nodeName, CancellationToken ct);
 }

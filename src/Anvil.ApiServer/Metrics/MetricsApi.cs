@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Anvil.ApiServer.Endpoints;
 using Anvil.ApiServer.Registry;
@@ -9,11 +8,11 @@ namespace Anvil.ApiServer.Metrics;
 
 /// <summary>
 /// metrics.k8s.io/v1beta1 built into the API server (a real cluster serves it from metrics-server through an
-/// aggregated APIService): PodMetrics and NodeMetrics computed from the nodes' <see cref="INodeStats"/>. As in
+/// aggregated APIService): PodMetrics and NodeMetrics computed from the kubelets' summaries (<see cref="INodeStats"/>). As in
 /// metrics-server, the pods and nodes come from the API (label and field selectors apply to them), only running
 /// pods with data are listed, and a get without data is NotFound on podmetrics/nodemetrics.
 /// </summary>
-public sealed class MetricsApi(ResourceCatalog catalog, ResourceStore store, ConcurrentDictionary<string, INodeStats> nodes, TimeProvider time) : IVirtualReadHandler
+public sealed class MetricsApi(ResourceCatalog catalog, ResourceStore store, INodeStats nodes, TimeProvider time) : IVirtualReadHandler
 {
     public const string Group = "metrics.k8s.io";
     public const string Version = "v1beta1";
@@ -81,12 +80,12 @@ public sealed class MetricsApi(ResourceCatalog catalog, ResourceStore store, Con
         return await PodMetricsAsync(ordered, ct).ConfigureAwait(false);
     }
 
-    /// <summary>The summaries of the named nodes that have a stats source, fetched concurrently.</summary>
+    /// <summary>The summaries of the named nodes that answer, fetched concurrently.</summary>
     private async Task<Dictionary<string, NodeStatsSummary>> SummariesAsync(IEnumerable<string> nodeNames, CancellationToken ct)
     {
-        var wanted = nodeNames.Where(n => n.Length > 0).Distinct().Select(n => (Name: n, Source: nodes.GetValueOrDefault(n))).Where(n => n.Source != null).ToList();
-        var results = await Task.WhenAll(wanted.Select(async n => (n.Name, Summary: await n.Source!.SummaryAsync(ct).ConfigureAwait(false)))).ConfigureAwait(false);
-        return results.ToDictionary(r => r.Name, r => r.Summary);
+        var wanted = nodeNames.Where(n => n.Length > 0).Distinct().ToList();
+        var results = await Task.WhenAll(wanted.Select(async n => (Name: n, Summary: await nodes.SummaryAsync(n, ct).ConfigureAwait(false)))).ConfigureAwait(false);
+        return results.Where(r => r.Summary != null).ToDictionary(r => r.Name, r => r.Summary!);
     }
 
     private async Task<List<JsonObject>> NodeMetricsAsync(IReadOnlyList<JsonObject> nodeObjects, CancellationToken ct)

@@ -4,7 +4,7 @@ namespace Anvil.Node.Logs;
 
 /// <summary>
 /// The CRI log format conmon writes (<c>2024-01-02T03:04:05.123456789+00:00 stdout F text</c>) and what the
-/// kubelet's /containerLogs serves from it: tailLines, sinceSeconds, timestamps, limitBytes.
+/// kubelet's /containerLogs serves from it: tailLines, sinceSeconds/sinceTime, timestamps, limitBytes.
 /// </summary>
 public static class CriLog
 {
@@ -41,7 +41,7 @@ public static class CriLog
     public static string Render(IEnumerable<string> rawLines, LogOptions options)
     {
         var selected = new List<(string Raw, CriLogLine Line)>();
-        var since = options.SinceSeconds is { } s ? DateTimeOffset.UtcNow.AddSeconds(-s) : (DateTimeOffset?)null;
+        var since = options.SinceSeconds is { } s ? DateTimeOffset.UtcNow.AddSeconds(-s) : options.SinceTime;
         foreach (var raw in rawLines)
         {
             if (!TryParse(raw, out var l)) continue;

@@ -49,6 +49,9 @@ public interface IRuntimeService
     /// <summary>The pod's own address from its sandbox (CRI's PodSandboxStatus network); null on the host network.</summary>
     Task<string?> PodSandboxIPAsync(string podUid, CancellationToken ct) => Task.FromResult<string?>(null);
 
+    /// <summary>The path of the pod's network namespace (port-forward dials inside it); null on the host network.</summary>
+    Task<string?> PodSandboxNetnsAsync(string podUid, CancellationToken ct) => Task.FromResult<string?>(null);
+
     /// <summary>Pod uids that have a sandbox, so orphans (pods deleted while the agent was down) can be stopped.</summary>
     Task<IReadOnlyList<string>> ListPodSandboxesAsync(CancellationToken ct) => Task.FromResult<IReadOnlyList<string>>([]);
 }

@@ -82,6 +82,9 @@ public sealed partial class RuncRuntime : IRuntimeService
         return sandbox is { HostNetwork: false, IP.Length: > 0 } ? sandbox.IP : null;
     }
 
+    public Task<string?> PodSandboxNetnsAsync(string podUid, CancellationToken ct) =>
+        Task.FromResult(_network?.Get(podUid) is { HostNetwork: false, NetnsPath.Length: > 0 } s ? s.NetnsPath : null);
+
     public Task<IReadOnlyList<string>> ListPodSandboxesAsync(CancellationToken ct) => Task.FromResult(_network?.List() ?? []);
 
     public async Task StopPodSandboxAsync(string podUid, CancellationToken ct)

@@ -5,6 +5,7 @@ using System.Text;
 using Anvil.Node.Exec;
 using Anvil.Node.Pods;
 using Anvil.Node.Runtime;
+using Anvil.Node.Stats;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -19,10 +20,11 @@ namespace Anvil.Node.Server;
 
 /// <summary>
 /// The kubelet's HTTPS API (port 10250) as far as the API server needs it: <c>/exec</c> and <c>/attach</c> as
-/// WebSocket endpoints speaking the channel protocol, and <c>/healthz</c>. TLS requires a client certificate
+/// WebSocket endpoints speaking the channel protocol, <c>/containerLogs</c>, <c>/stats/summary</c>,
+/// <c>/portForward</c> (SPDY/3.1) and <c>/healthz</c>. TLS requires a client certificate
 /// from the cluster CA; requests are then allowed only for the API server's kubelet client identity.
 /// </summary>
-public sealed class KubeletServer : IAsyncDisposable
+public sealed partial class KubeletServer : IAsyncDisposable
 {
     /// <summary>The CN of the API server's client certificate for kubelets (kubeadm's apiserver-kubelet-client).</summary>
     public const string ApiServerClientName = "kube-apiserver-kubelet-client";
@@ -30,12 +32,15 @@ public sealed class KubeletServer : IAsyncDisposable
     private readonly NodeAgent _agent;
     private readonly KubeletServerOptions _options;
     private readonly ILogger _log;
+    private readonly StatsCollector? _stats;
     private readonly CancellationTokenSource _stopping = new();
     private WebApplication? _app;
 
-    public KubeletServer(NodeAgent agent, KubeletServerOptions options, ILogger log)
+    /// <param name="stats">The node's stats for <c>/stats/summary</c> (404 without).</param>
+    public KubeletServer(NodeAgent agent, KubeletServerOptions options, ILogger log, StatsCollector? stats = null)
     {
         _agent = agent;
+        _stats = stats;
         _options = options;
         _log = log;
     }
@@ -103,8 +108,28 @@ public sealed class KubeletServer : IAsyncDisposable
             await StreamAsync(ctx, parts[0] == "attach", parts[1], parts[2], parts.Length == 5 ? parts[3] : null, parts[^1]).ConfigureAwait(false);
             return;
         }
+        // /containerLogs/{namespace}/{pod}/{container}
+        if (parts[0] == "containerLogs" && parts.Length == 4)
+        {
+            await ContainerLogsAsync(ctx, parts[1], parts[2], parts[3]).ConfigureAwait(false);
+            return;
+        }
+        if (path is "/stats/summary" or "/stats/summary/" && _stats != null)
+        {
+            await SummaryAsync(ctx, _stats).ConfigureAwait(false);
+            return;
+        }
+        // /portForward/{namespace}/{pod} or /portForward/{namespace}/{pod}/{uid}
+        if (parts[0] == "portForward" && parts.Length is 3 or 4)
+        {
+            await PortForwardAsync(ctx, parts[1], parts[2], parts.Length == 4 ? parts[3] : null).ConfigureAwait(false);
+            return;
+        }
         await TextAsync(ctx, 404, "404 page not found\n").ConfigureAwait(false);
     }
+
+    /// <summary>The token of a request: cancelled when the client goes or the server stops.</summary>
+    private CancellationToken RequestToken(HttpContext ctx) => CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, _stopping.Token).Token;
 
     private async Task StreamAsync(HttpContext ctx, bool attach, string ns, string pod, string? uid, string container)
     {

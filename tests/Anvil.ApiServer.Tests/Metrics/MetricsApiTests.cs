@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Anvil.ApiServer.Discovery;
 using Anvil.ApiServer.Endpoints;
@@ -16,7 +15,6 @@ public sealed class MetricsApiTests : IAsyncLifetime
     private static readonly MetricsUsage Sampled = new(Now.AddSeconds(-2), TimeSpan.FromSeconds(15), 200_000_000, 1_263_616);
 
     private StoreFixture _f = null!;
-    private readonly ConcurrentDictionary<string, INodeStats> _nodes = new();
     private MetricsApi _api = null!;
     private readonly FakeStats _node1 = new();
 
@@ -24,8 +22,7 @@ public sealed class MetricsApiTests : IAsyncLifetime
     {
         _f = await StoreFixture.CreateAsync();
         _f.Catalog.AddRange(MetricsApi.Definitions());
-        _api = new MetricsApi(_f.Catalog, _f.Store, _nodes, new ManualTime(Now));
-        _nodes["node1"] = _node1;
+        _api = new MetricsApi(_f.Catalog, _f.Store, _node1, new ManualTime(Now));
         await _f.Store.CreateAsync(_f.Resource("namespaces"), "", StoreFixture.Obj("""{"metadata":{"name":"other"}}"""), new WriteOptions(), default);
         foreach (var n in new[] { "node1", "node2" })
             await _f.Store.CreateAsync(_f.Resource("nodes"), "", new JsonObject { ["metadata"] = new JsonObject { ["name"] = n, ["labels"] = new JsonObject { ["kubernetes.io/hostname"] = n } } }, new WriteOptions(), default);
@@ -147,10 +144,11 @@ public sealed class MetricsApiTests : IAsyncLifetime
         Assert.Equal(["web", "201234567n", "2Mi", "15s"], MetricsTablePrinter.Instance.Cells(pod, Now));
     }
 
+    /// <summary>A kubelet on node1 only (node2 has none).</summary>
     private sealed class FakeStats : INodeStats
     {
         public NodeStatsSummary Summary { get; set; } = new(null, []);
 
-        public Task<NodeStatsSummary> SummaryAsync(CancellationToken ct) => Task.FromResult(Summary);
+        public Task<NodeStatsSummary?> SummaryAsync(string nodeName, CancellationToken ct) => Task.FromResult(nodeName == "node1" ? Summary : null);
     }
 }

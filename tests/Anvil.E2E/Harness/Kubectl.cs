@@ -20,6 +20,9 @@ public sealed class Kubectl : IDisposable
         Directory.CreateDirectory(Path.Combine(WorkDir, "home"));
     }
 
+    /// <summary>Extra environment for the kubectl processes started after it is set (e.g. feature switches).</summary>
+    public Dictionary<string, string> Environment { get; } = [];
+
     /// <summary>The working directory: files written by <see cref="WriteFile"/> are named relative to it.</summary>
     public string WorkDir { get; }
 
@@ -112,6 +115,7 @@ public sealed class Kubectl : IDisposable
         psi.Environment["TERM"] = "dumb";
         psi.Environment["LANG"] = "C";
         psi.Environment["LC_ALL"] = "C";
+        foreach (var (k, v) in Environment) psi.Environment[k] = v;
         return psi;
     }
 
