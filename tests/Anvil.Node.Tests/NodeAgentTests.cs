@@ -129,8 +129,11 @@ public sealed class NodeAgentTests : IAsyncLifetime
         Assert.Equal("127.0.0.1", (string?)pod["status"]!["podIP"]);
         var ready = pod["status"]!["conditions"]!.AsArray().OfType<JsonObject>().Single(c => (string?)c["type"] == "Ready");
         Assert.Equal(("False", "PodCompleted"), ((string?)ready["status"], (string?)ready["reason"]));
-        Assert.Equal("hello\nworld\n", await _agent.ReadLogAsync("default", "done", "c", false, new LogOptions(), CancellationToken.None));
-        Assert.Equal("world\n", await _agent.ReadLogAsync("default", "done", "c", false, new LogOptions(TailLines: 1), CancellationToken.None));
+        var logs = new ContainerLogReader(_agent.Runtime);
+        var c = await logs.FindAsync("default", "done", "c", false, CancellationToken.None);
+        Assert.NotNull(c);
+        Assert.Equal("hello\nworld\n", string.Concat(await logs.ReadAsync(c!, new LogOptions(), false, CancellationToken.None).ToListAsync()));
+        Assert.Equal("world\n", string.Concat(await logs.ReadAsync(c!, new LogOptions(TailLines: 1), false, CancellationToken.None).ToListAsync()));
     }
 
     [Fact]

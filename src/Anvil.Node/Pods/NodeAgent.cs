@@ -134,29 +134,6 @@ public sealed class NodeAgent
         }
     }
 
-    /// <summary>
-    /// The log of a pod's container (the kubelet's /containerLogs): the latest instance, or the one before with
-    /// <paramref name="previous"/>. Null with a message when there is none, in the API server's wording.
-    /// </summary>
-    public async Task<(string? Path, string Error)> LogPathAsync(string ns, string pod, string container, bool previous, CancellationToken ct)
-    {
-        var all = (await Runtime.ListContainersAsync(null, ct).ConfigureAwait(false))
-            .Where(c => c.PodNamespace == ns && c.PodName == pod && c.Name == container).OrderByDescending(c => c.Attempt).ToList();
-        var pick = previous ? all.Skip(1).FirstOrDefault() : all.FirstOrDefault();
-        if (pick != null) return (pick.LogPath, "");
-        return (null, previous
-            ? $"previous terminated container \"{container}\" in pod \"{pod}\" not found"
-            : $"container \"{container}\" in pod \"{pod}\" is waiting to start: ContainerCreating");
-    }
-
-    /// <summary>The rendered log text (no follow).</summary>
-    public async Task<string?> ReadLogAsync(string ns, string pod, string container, bool previous, LogOptions options, CancellationToken ct)
-    {
-        var (path, _) = await LogPathAsync(ns, pod, container, previous, ct).ConfigureAwait(false);
-        if (path == null || !File.Exists(path)) return path == null ? null : "";
-        return CriLog.Render(await File.ReadAllLinesAsync(path, ct).ConfigureAwait(false), options);
-    }
-
     private JsonObject NodeStatus(DateTimeOffset now, JsonArray? oldConditions)
     {
         string Since(string type, string status)
