@@ -29,6 +29,7 @@ public sealed class EventRecorder
     private readonly Dictionary<string, Seen> _seen = new();
     private Task[]? _lanes;
     private int _queued;
+    private long _dropped;
     private long _lastNanos;
 
     private sealed record Seen(string Namespace, string Name, int Count, string FirstTimestamp);
@@ -65,7 +66,10 @@ public sealed class EventRecorder
         if (Interlocked.Increment(ref _queued) > QueueLimit)
         {
             Interlocked.Decrement(ref _queued);
-            _log.LogWarning("event dropped, queue full component={Component} reason={Reason} object={Name}", Component, reason, ObjectMeta.Name(involved));
+            // One line per burst, not per event: a flood of events (10,000 pods scheduled at once) would flood the log too.
+            var dropped = Interlocked.Increment(ref _dropped);
+            if ((dropped & (dropped - 1)) == 0)
+                _log.LogWarning("event dropped, queue full ({Dropped} so far) component={Component} reason={Reason} object={Name}", dropped, Component, reason, ObjectMeta.Name(involved));
             return;
         }
         var reference = Reference(involved);
