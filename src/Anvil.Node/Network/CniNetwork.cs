@@ -5,8 +5,9 @@ using Anvil.Node.Runtime;
 namespace Anvil.Node.Network;
 
 /// <summary>
-/// Pod sandboxes on the CNI bridge network: a named network namespace per pod (<see cref="NetNamespace"/>), CNI
-/// ADD of loopback and the bridge conflist (<see cref="CniConfig"/>), the pod's hosts and resolv.conf, all recorded
+/// Pod sandboxes on the CNI bridge network: a named network namespace per pod (<see cref="NetNamespace"/>, made with
+/// lo up; the loopback plugin runs only for one made by <c>ip netns add</c>), CNI ADD of the bridge conflist
+/// (<see cref="CniConfig"/>), the pod's hosts and resolv.conf, all recorded
 /// under <c>&lt;data-dir&gt;/sandboxes/&lt;uid&gt;</c> so a restarted agent adopts them. Set-up and tear-down are
 /// idempotent. Host-network pods get a record (and the host's address) but no namespace.
 /// </summary>
@@ -115,6 +116,7 @@ public sealed class CniNetwork
         var netns = NetnsName(config.PodUid);
         var path = "/run/netns/" + netns;
         PodSandbox prepared;
+        var loopbackUp = false;
         try
         {
             var dir = Dir(config.PodUid);
@@ -134,7 +136,7 @@ public sealed class CniNetwork
             await EnsureHostAsync(ct).ConfigureAwait(false);
             // A half-made sandbox (or one whose namespace vanished with a reboot): release what CNI holds first.
             if (existing != null || File.Exists(path)) await CniDelAsync(netns, existing?.ResultJson, existing is { NodeMasquerade: false }, ct).ConfigureAwait(false);
-            await NetNamespace.AddAsync(netns, ct).ConfigureAwait(false);
+            loopbackUp = await NetNamespace.AddAsync(netns, ct).ConfigureAwait(false);
             prepared = new PodSandbox(config.PodUid, config.Namespace, config.Name, config.Hostname, false, netns, "", dir) { NodeMasquerade = true };
             Directory.CreateDirectory(dir);
             await File.WriteAllTextAsync(prepared.HostsPath, PodFiles.Hosts("", config.Hostname), ct).ConfigureAwait(false);
@@ -146,11 +148,11 @@ public sealed class CniNetwork
             Unlock(config.PodUid, podLock);
             throw;
         }
-        return (prepared, ConnectAsync(prepared, () => Unlock(config.PodUid, podLock), ct));
+        return (prepared, ConnectAsync(prepared, loopbackUp, () => Unlock(config.PodUid, podLock), ct));
     }
 
-    /// <summary>CNI ADD of lo and eth0 into a prepared sandbox; releases the pod's lock at the end.</summary>
-    private async Task<PodSandbox> ConnectAsync(PodSandbox prepared, Action unlock, CancellationToken ct)
+    /// <summary>CNI ADD of lo (unless the namespace was made with it up) and eth0 into a prepared sandbox; releases the pod's lock at the end.</summary>
+    private async Task<PodSandbox> ConnectAsync(PodSandbox prepared, bool loopbackUp, Action unlock, CancellationToken ct)
     {
         try
         {
@@ -161,7 +163,7 @@ public sealed class CniNetwork
             try
             {
                 // lo and eth0 are independent: their plugins run at once.
-                var loopback = CniPlugin.RunAsync(Options.CniBinDir, "ADD", netns, path, "lo", CniConfig.Loopback(), ct);
+                var loopback = loopbackUp ? Task.FromResult<JsonObject?>(null) : CniPlugin.RunAsync(Options.CniBinDir, "ADD", netns, path, "lo", CniConfig.Loopback(), ct);
                 var conflist = CniConfig.BridgeConflist(Options, _ipamDir);
                 try
                 {
