@@ -59,11 +59,12 @@ public sealed class CniNetworkTests(PodNetworkFixture f) : IClassFixture<PodNetw
         if (PodNetworkFixture.Unavailable is { } why) { Console.WriteLine($"skipped: {why}"); return; }
         var rootfs = await f.Images.EnsureAsync("busybox", CancellationToken.None);
         Assert.NotNull(rootfs);
-        // A bridge plugin that fails the way CNI plugins do (error JSON on stdout); loopback is the real one.
+        // A bridge plugin that fails the way CNI plugins do (error JSON on stdout); loopback and host-local are the real ones.
         var bin = Directory.CreateTempSubdirectory("anvil-cni-bin-").FullName;
         try
         {
             File.CreateSymbolicLink(Path.Combine(bin, "loopback"), Path.Combine(f.Options.CniBinDir, "loopback"));
+            File.CreateSymbolicLink(Path.Combine(bin, "host-local"), Path.Combine(f.Options.CniBinDir, "host-local"));
             await File.WriteAllTextAsync(Path.Combine(bin, "bridge"), "#!/bin/sh\ncat >/dev/null\necho '{\"code\":11,\"msg\":\"no bridge today\"}'\nexit 1\n");
             File.SetUnixFileMode(Path.Combine(bin, "bridge"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             var network = new CniNetwork(f.Dir, f.Options with { CniBinDir = bin });

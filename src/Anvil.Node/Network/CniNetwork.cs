@@ -178,7 +178,7 @@ public sealed class CniNetwork
             }
             catch (Exception e) when (e is IOException or OperationCanceledException)
             {
-                try { await CniDelAsync(netns, null, false, CancellationToken.None).ConfigureAwait(false); }
+                try { await CniDelAsync(netns, null, false, CancellationToken.None, namespaceGoes: true).ConfigureAwait(false); }
                 catch (IOException) { }
                 try { NetNamespace.Delete(netns); }
                 catch (IOException) { }
@@ -207,7 +207,7 @@ public sealed class CniNetwork
             var netns = NetnsName(podUid);
             if (sandbox is { HostNetwork: false } || File.Exists("/run/netns/" + netns))
             {
-                await CniDelAsync(netns, sandbox?.ResultJson, sandbox is { NodeMasquerade: false }, ct).ConfigureAwait(false);
+                await CniDelAsync(netns, sandbox?.ResultJson, sandbox is { NodeMasquerade: false }, ct, namespaceGoes: true).ConfigureAwait(false);
                 NetNamespace.Delete(netns);
             }
             try { if (Directory.Exists(dir)) Directory.Delete(dir, true); } catch (IOException) { }
@@ -219,7 +219,8 @@ public sealed class CniNetwork
     }
 
     /// <param name="ipMasq">The sandbox has CNI's masquerade chain of its own (made before the node's rule).</param>
-    private async Task CniDelAsync(string netns, JsonObject? prevResult, bool ipMasq, CancellationToken ct)
+    /// <param name="namespaceGoes">The caller deletes the namespace next: its veth goes with it.</param>
+    private async Task CniDelAsync(string netns, JsonObject? prevResult, bool ipMasq, CancellationToken ct, bool namespaceGoes = false)
     {
         var path = "/run/netns/" + netns;
         // DEL runs even when the namespace is gone (CNI_NETNS may then be empty): host-local must release the IP.
@@ -229,7 +230,16 @@ public sealed class CniNetwork
         {
             try
             {
-                await CniPlugin.RunAsync(Options.CniBinDir, "DEL", netns, nsPath, "eth0", CniConfig.PluginConfig(conflist, plugin, prevResult), ct).ConfigureAwait(false);
+                // Without a masquerade chain of its own, all the bridge's DEL does beyond the IPAM plugin's DEL is to delete
+                // the pod's veth, which goes with the namespace anyway (the kernel removes both ends, batched with other
+                // namespaces): only the address is released then, by the IPAM plugin with the same config, as the bridge
+                // would call it. The bridge's netlink work ran under the RTNL lock, 40-55 ms a pod, serialised with every
+                // other pod's ADD.
+                var type = namespaceGoes && !ipMasq && (string?)plugin["type"] == "bridge" && plugin["ipam"]?["type"] is JsonValue ipam
+                    ? (string?)ipam : null;
+                var config = CniConfig.PluginConfig(conflist, plugin, prevResult);
+                if (type != null) config["type"] = type;
+                await CniPlugin.RunAsync(Options.CniBinDir, "DEL", netns, nsPath, "eth0", config, ct).ConfigureAwait(false);
             }
             catch (IOException e) when (e.Message.Contains("does not exist", StringComparison.Ordinal))
             {
