@@ -24,6 +24,12 @@ public sealed class CniNetworkTests(PodNetworkFixture f) : IClassFixture<PodNetw
         var sandbox = f.Network.Get(uid)!;
         Assert.Equal(PodFiles.Hosts(ip!, "web"), await File.ReadAllTextAsync(sandbox.HostsPath));
         Assert.Contains("search team-a.svc.cluster.local svc.cluster.local cluster.local\n", await File.ReadAllTextAsync(sandbox.ResolvConfPath));
+        // lo is up with its addresses (set up with the namespace, not by the loopback plugin).
+        var (code, lo, err) = await HostCommand.RunAsync("ip", ["netns", "exec", f.Network.NetnsName(uid), "ip", "-o", "addr", "show", "dev", "lo"], CancellationToken.None);
+        Assert.True(code == 0, err);
+        Assert.Contains("inet 127.0.0.1/8", lo);
+        var (_, link, _) = await HostCommand.RunAsync("ip", ["netns", "exec", f.Network.NetnsName(uid), "ip", "-o", "link", "show", "dev", "lo"], CancellationToken.None);
+        Assert.Contains("UP", link.Split('<', '>')[1].Split(','));
         // Masquerade is the node's one rule, not a CNI chain per pod.
         Assert.True(sandbox.NodeMasquerade);
         var nat = await NatRulesAsync();
@@ -53,11 +59,12 @@ public sealed class CniNetworkTests(PodNetworkFixture f) : IClassFixture<PodNetw
         if (PodNetworkFixture.Unavailable is { } why) { Console.WriteLine($"skipped: {why}"); return; }
         var rootfs = await f.Images.EnsureAsync("busybox", CancellationToken.None);
         Assert.NotNull(rootfs);
-        // A bridge plugin that fails the way CNI plugins do (error JSON on stdout); loopback is the real one.
+        // A bridge plugin that fails the way CNI plugins do (error JSON on stdout); loopback and host-local are the real ones.
         var bin = Directory.CreateTempSubdirectory("anvil-cni-bin-").FullName;
         try
         {
             File.CreateSymbolicLink(Path.Combine(bin, "loopback"), Path.Combine(f.Options.CniBinDir, "loopback"));
+            File.CreateSymbolicLink(Path.Combine(bin, "host-local"), Path.Combine(f.Options.CniBinDir, "host-local"));
             await File.WriteAllTextAsync(Path.Combine(bin, "bridge"), "#!/bin/sh\ncat >/dev/null\necho '{\"code\":11,\"msg\":\"no bridge today\"}'\nexit 1\n");
             File.SetUnixFileMode(Path.Combine(bin, "bridge"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             var network = new CniNetwork(f.Dir, f.Options with { CniBinDir = bin });

@@ -60,6 +60,24 @@ public sealed class RuncRuntimeTests(RuntimeFixture f) : IClassFixture<RuntimeFi
     }
 
     [Fact]
+    public async Task StartWithoutRuncLeavesRuncSeeingItRunning()
+    {
+        if (RuntimeFixture.Unavailable is { } why) { Console.WriteLine($"skipped: {why}"); return; }
+        // The start reads runc's exec FIFO itself: runc must then report the container running (FIFO removed),
+        // and a second start fails as runc's own does.
+        var id = await f.Runtime.CreateContainerAsync(await ConfigAsync("fifo", "echo started; sleep 3600"), CancellationToken.None);
+        await f.Runtime.StartContainerAsync(id, CancellationToken.None);
+        await WaitLogAsync(id, "started");
+        var (code, state, _) = await HostCommand.RunAsync("runc", ["state", id], CancellationToken.None);
+        Assert.Equal(0, code);
+        Assert.Equal("running", (string?)System.Text.Json.Nodes.JsonNode.Parse(state)?["status"]);
+        var again = await Assert.ThrowsAsync<IOException>(() => f.Runtime.StartContainerAsync(id, CancellationToken.None));
+        Assert.Contains("cannot start an already running container", again.Message);
+        await f.Runtime.StopContainerAsync(id, TimeSpan.Zero, CancellationToken.None);
+        await f.Runtime.RemoveContainerAsync(id, CancellationToken.None);
+    }
+
+    [Fact]
     public async Task StopKillsAfterGracePeriod()
     {
         if (RuntimeFixture.Unavailable is { } why) { Console.WriteLine($"skipped: {why}"); return; }

@@ -5,8 +5,9 @@ using Anvil.Node.Runtime;
 namespace Anvil.Node.Network;
 
 /// <summary>
-/// Pod sandboxes on the CNI bridge network: a named network namespace per pod (<see cref="NetNamespace"/>), CNI
-/// ADD of loopback and the bridge conflist (<see cref="CniConfig"/>), the pod's hosts and resolv.conf, all recorded
+/// Pod sandboxes on the CNI bridge network: a named network namespace per pod (<see cref="NetNamespace"/>, made with
+/// lo up; the loopback plugin runs only for one made by <c>ip netns add</c>), CNI ADD of the bridge conflist
+/// (<see cref="CniConfig"/>), the pod's hosts and resolv.conf, all recorded
 /// under <c>&lt;data-dir&gt;/sandboxes/&lt;uid&gt;</c> so a restarted agent adopts them. Set-up and tear-down are
 /// idempotent. Host-network pods get a record (and the host's address) but no namespace.
 /// </summary>
@@ -115,6 +116,7 @@ public sealed class CniNetwork
         var netns = NetnsName(config.PodUid);
         var path = "/run/netns/" + netns;
         PodSandbox prepared;
+        var loopbackUp = false;
         try
         {
             var dir = Dir(config.PodUid);
@@ -134,7 +136,7 @@ public sealed class CniNetwork
             await EnsureHostAsync(ct).ConfigureAwait(false);
             // A half-made sandbox (or one whose namespace vanished with a reboot): release what CNI holds first.
             if (existing != null || File.Exists(path)) await CniDelAsync(netns, existing?.ResultJson, existing is { NodeMasquerade: false }, ct).ConfigureAwait(false);
-            await NetNamespace.AddAsync(netns, ct).ConfigureAwait(false);
+            loopbackUp = await NetNamespace.AddAsync(netns, ct).ConfigureAwait(false);
             prepared = new PodSandbox(config.PodUid, config.Namespace, config.Name, config.Hostname, false, netns, "", dir) { NodeMasquerade = true };
             Directory.CreateDirectory(dir);
             await File.WriteAllTextAsync(prepared.HostsPath, PodFiles.Hosts("", config.Hostname), ct).ConfigureAwait(false);
@@ -146,11 +148,11 @@ public sealed class CniNetwork
             Unlock(config.PodUid, podLock);
             throw;
         }
-        return (prepared, ConnectAsync(prepared, () => Unlock(config.PodUid, podLock), ct));
+        return (prepared, ConnectAsync(prepared, loopbackUp, () => Unlock(config.PodUid, podLock), ct));
     }
 
-    /// <summary>CNI ADD of lo and eth0 into a prepared sandbox; releases the pod's lock at the end.</summary>
-    private async Task<PodSandbox> ConnectAsync(PodSandbox prepared, Action unlock, CancellationToken ct)
+    /// <summary>CNI ADD of lo (unless the namespace was made with it up) and eth0 into a prepared sandbox; releases the pod's lock at the end.</summary>
+    private async Task<PodSandbox> ConnectAsync(PodSandbox prepared, bool loopbackUp, Action unlock, CancellationToken ct)
     {
         try
         {
@@ -161,7 +163,7 @@ public sealed class CniNetwork
             try
             {
                 // lo and eth0 are independent: their plugins run at once.
-                var loopback = CniPlugin.RunAsync(Options.CniBinDir, "ADD", netns, path, "lo", CniConfig.Loopback(), ct);
+                var loopback = loopbackUp ? Task.FromResult<JsonObject?>(null) : CniPlugin.RunAsync(Options.CniBinDir, "ADD", netns, path, "lo", CniConfig.Loopback(), ct);
                 var conflist = CniConfig.BridgeConflist(Options, _ipamDir);
                 try
                 {
@@ -176,7 +178,7 @@ public sealed class CniNetwork
             }
             catch (Exception e) when (e is IOException or OperationCanceledException)
             {
-                try { await CniDelAsync(netns, null, false, CancellationToken.None).ConfigureAwait(false); }
+                try { await CniDelAsync(netns, null, false, CancellationToken.None, namespaceGoes: true).ConfigureAwait(false); }
                 catch (IOException) { }
                 try { NetNamespace.Delete(netns); }
                 catch (IOException) { }
@@ -205,7 +207,7 @@ public sealed class CniNetwork
             var netns = NetnsName(podUid);
             if (sandbox is { HostNetwork: false } || File.Exists("/run/netns/" + netns))
             {
-                await CniDelAsync(netns, sandbox?.ResultJson, sandbox is { NodeMasquerade: false }, ct).ConfigureAwait(false);
+                await CniDelAsync(netns, sandbox?.ResultJson, sandbox is { NodeMasquerade: false }, ct, namespaceGoes: true).ConfigureAwait(false);
                 NetNamespace.Delete(netns);
             }
             try { if (Directory.Exists(dir)) Directory.Delete(dir, true); } catch (IOException) { }
@@ -217,7 +219,8 @@ public sealed class CniNetwork
     }
 
     /// <param name="ipMasq">The sandbox has CNI's masquerade chain of its own (made before the node's rule).</param>
-    private async Task CniDelAsync(string netns, JsonObject? prevResult, bool ipMasq, CancellationToken ct)
+    /// <param name="namespaceGoes">The caller deletes the namespace next: its veth goes with it.</param>
+    private async Task CniDelAsync(string netns, JsonObject? prevResult, bool ipMasq, CancellationToken ct, bool namespaceGoes = false)
     {
         var path = "/run/netns/" + netns;
         // DEL runs even when the namespace is gone (CNI_NETNS may then be empty): host-local must release the IP.
@@ -227,7 +230,16 @@ public sealed class CniNetwork
         {
             try
             {
-                await CniPlugin.RunAsync(Options.CniBinDir, "DEL", netns, nsPath, "eth0", CniConfig.PluginConfig(conflist, plugin, prevResult), ct).ConfigureAwait(false);
+                // Without a masquerade chain of its own, all the bridge's DEL does beyond the IPAM plugin's DEL is to delete
+                // the pod's veth, which goes with the namespace anyway (the kernel removes both ends, batched with other
+                // namespaces): only the address is released then, by the IPAM plugin with the same config, as the bridge
+                // would call it. The bridge's netlink work ran under the RTNL lock, 40-55 ms a pod, serialised with every
+                // other pod's ADD.
+                var type = namespaceGoes && !ipMasq && (string?)plugin["type"] == "bridge" && plugin["ipam"]?["type"] is JsonValue ipam
+                    ? (string?)ipam : null;
+                var config = CniConfig.PluginConfig(conflist, plugin, prevResult);
+                if (type != null) config["type"] = type;
+                await CniPlugin.RunAsync(Options.CniBinDir, "DEL", netns, nsPath, "eth0", config, ct).ConfigureAwait(false);
             }
             catch (IOException e) when (e.Message.Contains("does not exist", StringComparison.Ordinal))
             {

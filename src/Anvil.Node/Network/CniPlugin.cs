@@ -25,7 +25,10 @@ internal static class CniPlugin
         psi.Environment["CNI_PATH"] = binDir;
         // The plugins call iptables and friends.
         psi.Environment["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-        using var p = Process.Start(psi) ?? throw new IOException($"cannot start CNI plugin {type}");
+        Process? started;
+        try { started = Process.Start(psi); }
+        catch (System.ComponentModel.Win32Exception e) { throw new IOException($"cannot start CNI plugin {type}: {e.Message}", e); }
+        using var p = started ?? throw new IOException($"cannot start CNI plugin {type}");
         var stdout = p.StandardOutput.ReadToEndAsync(ct);
         var stderr = p.StandardError.ReadToEndAsync(ct);
         await p.StandardInput.WriteAsync(config.ToJsonString()).ConfigureAwait(false);

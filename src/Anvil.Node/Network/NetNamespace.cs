@@ -24,18 +24,34 @@ internal static class NetNamespace
     [DllImport("libc", EntryPoint = "mount", SetLastError = true)]
     private static extern int Mount(string source, string target, string? fstype, ulong flags, string? data);
 
+    [DllImport("libc", EntryPoint = "socket", SetLastError = true)]
+    private static extern int Socket(int domain, int type, int protocol);
+
+    [DllImport("libc", EntryPoint = "ioctl", SetLastError = true)]
+    private static extern int Ioctl(int fd, ulong request, byte[] ifreq);
+
+    [DllImport("libc", EntryPoint = "close")]
+    private static extern int Close(int fd);
+
+    private const int AF_INET = 2, SOCK_DGRAM = 2, SOCK_CLOEXEC = 0x80000;
+    private const ulong SIOCGIFFLAGS = 0x8913, SIOCSIFFLAGS = 0x8914;
+    private const short IFF_UP = 1;
+
     public static string PathOf(string name) => Path.Combine(RunDir, name);
 
-    /// <summary>Creates the named namespace (nothing to do when it exists); throws IOException.</summary>
-    public static async Task AddAsync(string name, CancellationToken ct)
+    /// <summary>
+    /// Creates the named namespace (nothing to do when it exists); throws IOException. True when this made it with
+    /// its loopback interface up (what the CNI loopback plugin does), so that plugin need not run.
+    /// </summary>
+    public static async Task<bool> AddAsync(string name, CancellationToken ct)
     {
         var path = PathOf(name);
-        if (File.Exists(path)) return;
+        if (File.Exists(path)) return false;
         if (!RunDirShared())
         {
             var (code, _, err) = await HostCommand.RunAsync("ip", ["netns", "add", name], ct).ConfigureAwait(false);
             if (code != 0 && !File.Exists(path)) throw new IOException($"ip netns add {name}: {err.Trim()}");
-            return;
+            return false;
         }
         var done = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
@@ -49,6 +65,7 @@ internal static class NetNamespace
             TryDelete(path);
             throw new IOException($"creating network namespace {name}: {error}");
         }
+        return true;
     }
 
     /// <summary>On a thread that ends right after: a new network namespace for it, bind-mounted on <paramref name="path"/>.</summary>
@@ -57,7 +74,32 @@ internal static class NetNamespace
         // Like ip: an empty file to mount on, created exclusively.
         using (new FileStream(path, FileMode.CreateNew, FileAccess.Write)) { }
         if (Unshare(CLONE_NEWNET) != 0) return "unshare: " + Marshal.GetLastPInvokeErrorMessage();
+        if (LoopbackUp() is { } lo) return lo;
         return Mount($"/proc/self/task/{GetTid()}/ns/net", path, "none", MS_BIND, null) == 0 ? null : "mount: " + Marshal.GetLastPInvokeErrorMessage();
+    }
+
+    /// <summary>
+    /// Sets lo up in this thread's (new) network namespace, as the CNI loopback plugin does (the kernel then gives it
+    /// 127.0.0.1/8 and ::1): one Go process less per pod.
+    /// </summary>
+    private static string? LoopbackUp()
+    {
+        var fd = Socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) return "socket: " + Marshal.GetLastPInvokeErrorMessage();
+        try
+        {
+            // struct ifreq: the name (16 bytes), then ifr_flags (a short) in the union.
+            var ifreq = new byte[40];
+            "lo"u8.CopyTo(ifreq);
+            if (Ioctl(fd, SIOCGIFFLAGS, ifreq) != 0) return "SIOCGIFFLAGS lo: " + Marshal.GetLastPInvokeErrorMessage();
+            var flags = (short)(BitConverter.ToInt16(ifreq, 16) | IFF_UP);
+            BitConverter.TryWriteBytes(ifreq.AsSpan(16), flags);
+            return Ioctl(fd, SIOCSIFFLAGS, ifreq) == 0 ? null : "SIOCSIFFLAGS lo: " + Marshal.GetLastPInvokeErrorMessage();
+        }
+        finally
+        {
+            Close(fd);
+        }
     }
 
     /// <summary>Unpins and removes the named namespace (it ends once nothing uses it); nothing to do when it is gone.</summary>

@@ -204,8 +204,12 @@ public sealed partial class RuncRuntime : IRuntimeService
 
     public async Task StartContainerAsync(string id, CancellationToken ct)
     {
-        var (code, _, err) = await HostCommand.RunAsync(_runc, ["start", id], ct).ConfigureAwait(false);
-        if (code != 0) throw new IOException($"runc start {id}: {err.Trim()}");
+        var bundle = Bundle(id);
+        if (!await ExecFifo.TryStartAsync(id, () => InitAlive(bundle)).ConfigureAwait(false))
+        {
+            var (code, _, err) = await HostCommand.RunAsync(_runc, ["start", id], ct).ConfigureAwait(false);
+            if (code != 0) throw new IOException($"runc start {id}: {err.Trim()}");
+        }
         await File.WriteAllTextAsync(Path.Combine(Bundle(id), "started"), DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture), ct).ConfigureAwait(false);
     }
 

@@ -16,8 +16,10 @@ internal sealed class SqliteWriter : IDisposable
     private readonly WatchHub _hub;
     private readonly Action _committed;
     private readonly int _maxBatch;
+    // Synchronous continuations: the only reader is the writer thread blocked in WaitToReadAsync, so a write wakes
+    // it directly instead of through a thread-pool work item (which, on a loaded machine, waited tens of ms).
     private readonly Channel<WriteRequest> _requests =
-        Channel.CreateUnbounded<WriteRequest>(new UnboundedChannelOptions { SingleReader = true });
+        Channel.CreateUnbounded<WriteRequest>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<WatchEvent> _events = [];
     private readonly SqliteCommand _begin, _commit, _rollback, _latest, _insert, _upsertCurrent, _deleteCurrent;
