@@ -184,7 +184,14 @@ internal static class UpCommand
                 var (nodeCert, nodeKey) = server.Pki.IssueClientCertificate("system:node:" + nodeName, ["system:nodes"], TimeSpan.FromDays(365));
                 nodeClient = KubeClient.FromPem(new Uri(server.ServerUrl), server.Pki.CaPem, nodeCert, nodeKey, "kubelet/" + NodeAgent.KubeletVersion);
                 var network = new PodNetworkOptions { PodCidr = podCidr, Prefix = networkPrefix };
-                var agent = new NodeAgent(nodeClient, new NodeAgentOptions { DataDir = dataDir, NodeName = nodeName, Network = network }, logs.CreateLogger("node"));
+                var agent = new NodeAgent(nodeClient, new NodeAgentOptions
+                {
+                    DataDir = dataDir,
+                    NodeName = nodeName,
+                    Network = network,
+                    // This node is also the control plane (as a k3s server node is), without kubeadm's NoSchedule taint.
+                    Labels = new Dictionary<string, string> { ["node-role.kubernetes.io/control-plane"] = "" },
+                }, logs.CreateLogger("node"));
                 var stats = new Anvil.Node.Stats.StatsCollector(agent.Runtime, log: logs.CreateLogger("stats"));
                 // The kubelet's HTTPS API (exec, attach, logs, stats, port-forward), with a serving certificate from the cluster CA.
                 kubelet = new KubeletServer(agent, new KubeletServerOptions

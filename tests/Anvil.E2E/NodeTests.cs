@@ -35,6 +35,23 @@ public sealed class NodeTests(AnvilNodeServer server) : E2ETest(server), IClassF
         }, RunTimeout);
 
     [Fact]
+    public async Task TheNodeRegistersWithItsRoleAndLabels()
+    {
+        if (Unavailable() is { } why) { Console.WriteLine($"skipped: {why}"); return; }
+        await EventuallyAsync("node Ready", async () =>
+        {
+            var r = await K("get", "nodes");
+            return (r.ExitCode == 0 && r.Stdout.Contains(" Ready ", StringComparison.Ordinal), r.Stdout + r.Stderr);
+        }, RunTimeout);
+        Table.AssertTable(await K("get", "nodes"), ["NAME", "STATUS", "ROLES", "AGE", "VERSION"],
+            [AnvilNodeServer.NodeName, "Ready", "control-plane", Table.Age, Table.Re(@"v1\.32\.\d+")]);
+        var labels = (await K("get", "node", AnvilNodeServer.NodeName, "-o", "jsonpath={.metadata.labels}")).Succeeded().Stdout;
+        Assert.Contains($"\"kubernetes.io/hostname\":\"{AnvilNodeServer.NodeName}\"", labels);
+        Assert.Contains("\"kubernetes.io/os\":\"linux\"", labels);
+        Assert.Contains("\"kubernetes.io/arch\":\"", labels);
+    }
+
+    [Fact]
     public async Task RunCompletes()
     {
         if (Unavailable() is { } why) { Console.WriteLine($"skipped: {why}"); return; }

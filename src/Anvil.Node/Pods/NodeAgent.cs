@@ -134,6 +134,27 @@ public sealed class NodeAgent
         }
     }
 
+    /// <summary>The kubelet's well-known labels (GOARCH names for the architecture) plus the configured ones.</summary>
+    private JsonObject NodeLabels()
+    {
+        var arch = System.Runtime.InteropServices.RuntimeInformation.OSArchitecture switch
+        {
+            System.Runtime.InteropServices.Architecture.Arm64 => "arm64",
+            System.Runtime.InteropServices.Architecture.X86 => "386",
+            _ => "amd64",
+        };
+        var labels = new JsonObject
+        {
+            ["beta.kubernetes.io/arch"] = arch,
+            ["beta.kubernetes.io/os"] = "linux",
+            ["kubernetes.io/arch"] = arch,
+            ["kubernetes.io/hostname"] = NodeName,
+            ["kubernetes.io/os"] = "linux",
+        };
+        foreach (var (k, v) in _options.Labels) labels[k] = v;
+        return labels;
+    }
+
     private JsonObject NodeStatus(DateTimeOffset now, JsonArray? oldConditions)
     {
         string Since(string type, string status)
@@ -218,14 +239,7 @@ public sealed class NodeAgent
             ["metadata"] = new JsonObject
             {
                 ["name"] = NodeName,
-                ["labels"] = new JsonObject
-                {
-                    ["beta.kubernetes.io/arch"] = "amd64",
-                    ["beta.kubernetes.io/os"] = "linux",
-                    ["kubernetes.io/arch"] = "amd64",
-                    ["kubernetes.io/hostname"] = NodeName,
-                    ["kubernetes.io/os"] = "linux",
-                },
+                ["labels"] = NodeLabels(),
                 ["annotations"] = new JsonObject { ["node.alpha.kubernetes.io/ttl"] = "0" },
             },
             ["spec"] = new JsonObject(),

@@ -17,6 +17,9 @@ public sealed class NodeAgentOptions
     public ImageStore? Images { get; init; }
     /// <summary>The pod network of the default runtime (null: pods share the host's network namespace).</summary>
     public PodNetworkOptions? Network { get; init; }
+
+    /// <summary>Labels the node registers with besides the kubelet's own (hostname, os, arch); e.g. its role.</summary>
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
     public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(40);
     public TimeSpan RenewInterval { get; init; } = TimeSpan.FromSeconds(10);
 }
