@@ -58,21 +58,10 @@ public sealed partial class ApiHandler
             ? ctx.WebSockets.WebSocketRequestedProtocols.Where(p => StreamProtocols.Contains(p)).ToList()
             : [.. StreamProtocols];
         if (offered.Count == 0) offered = [.. StreamProtocols];
-        KubeletConnection connection;
-        try
-        {
-            connection = await kubelet.ConnectWebSocketAsync(url, offered, ct).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is HttpRequestException or IOException or System.Security.Authentication.AuthenticationException)
-        {
-            throw StatusError.InternalError($"error dialing backend: {e.Message}");
-        }
+        var connection = await DialKubeletAsync(() => kubelet.ConnectWebSocketAsync(url, offered, ct)).ConfigureAwait(false);
         if (connection.WebSocket is not { } backend)
         {
-            // As the upgrade-aware proxy does: the kubelet's answer reaches the client unchanged.
-            ctx.Response.StatusCode = connection.StatusCode;
-            ctx.Response.ContentType = connection.ContentType;
-            await ctx.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(connection.ErrorText), ct).ConfigureAwait(false);
+            await RelayKubeletRefusalAsync(ctx, connection.StatusCode, connection.ContentType, connection.ErrorText, ct).ConfigureAwait(false);
             return;
         }
         using (backend)
@@ -85,6 +74,27 @@ public sealed partial class ApiHandler
             using var client = await ctx.WebSockets.AcceptWebSocketAsync(connection.Protocol.Length > 0 ? connection.Protocol : null).ConfigureAwait(false);
             await WebSocketRelay.RunAsync(client, backend, ct).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Opens a stream to the kubelet; failing to reach it is a 500 in kube-apiserver's words.</summary>
+    private static async Task<T> DialKubeletAsync<T>(Func<Task<T>> dial)
+    {
+        try
+        {
+            return await dial().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException or System.Security.Authentication.AuthenticationException)
+        {
+            throw StatusError.InternalError($"error dialing backend: {e.Message}");
+        }
+    }
+
+    /// <summary>As the upgrade-aware proxy does: a kubelet that refused the upgrade has its answer reach the client unchanged.</summary>
+    private static async Task RelayKubeletRefusalAsync(HttpContext ctx, int statusCode, string contentType, string text, CancellationToken ct)
+    {
+        ctx.Response.StatusCode = statusCode;
+        ctx.Response.ContentType = contentType;
+        await ctx.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(text), ct).ConfigureAwait(false);
     }
 
     /// <summary>The container a stream addresses: the one asked for, else the only one (kube-apiserver's rules).</summary>

@@ -42,21 +42,10 @@ public sealed partial class ApiHandler
             protocols = ctx.Request.Headers["X-Stream-Protocol-Version"].SelectMany(v => (v ?? "").Split(',')).Select(v => v.Trim()).Where(v => v.Length > 0).ToList();
         }
         var url = await KubeletUrlAsync(pod, info.Name, $"/portForward/{Uri.EscapeDataString(ns)}/{Uri.EscapeDataString(info.Name)}", ct).ConfigureAwait(false);
-        KubeletUpgrade backend;
-        try
-        {
-            backend = await KubeletOrThrow().UpgradeSpdyAsync(url, protocols, ct).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is HttpRequestException or IOException or System.Security.Authentication.AuthenticationException)
-        {
-            throw StatusError.InternalError($"error dialing backend: {e.Message}");
-        }
+        var backend = await DialKubeletAsync(() => KubeletOrThrow().UpgradeSpdyAsync(url, protocols, ct)).ConfigureAwait(false);
         if (backend.Stream is not { } kubelet)
         {
-            // As the upgrade-aware proxy does: the kubelet's answer reaches the client unchanged.
-            ctx.Response.StatusCode = backend.StatusCode;
-            ctx.Response.ContentType = backend.ContentType;
-            await ctx.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(backend.ErrorText), ct).ConfigureAwait(false);
+            await RelayKubeletRefusalAsync(ctx, backend.StatusCode, backend.ContentType, backend.ErrorText, ct).ConfigureAwait(false);
             return;
         }
         var protocol = backend.Protocol.Length > 0 ? backend.Protocol : protocols.FirstOrDefault() ?? "";
