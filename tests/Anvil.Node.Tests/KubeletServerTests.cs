@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Anvil.ApiServer.Certificates;
 using Anvil.Client;
+using Anvil.Machinery.Tls;
 using Anvil.Node.Pods;
 using Anvil.Node.Server;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -16,7 +17,7 @@ public sealed class KubeletServerTests(RuntimeFixture f) : IClassFixture<Runtime
         SslOptions = new System.Net.Security.SslClientAuthenticationOptions
         {
             ClientCertificates = [cert],
-            RemoteCertificateValidationCallback = (_, c, _, errors) => c is X509Certificate2 served && KubeletServer.ChainsToCa(served, ca)
+            RemoteCertificateValidationCallback = (_, c, _, errors) => c is X509Certificate2 served && ClusterTrust.ChainsTo(served, ca)
                 && (errors & System.Net.Security.SslPolicyErrors.RemoteCertificateNameMismatch) == 0,
         },
     });

@@ -2,14 +2,15 @@ using System.Net;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using Anvil.Machinery.Tls;
 using Anvil.Node.Exec;
 using Anvil.Node.Pods;
 using Anvil.Node.Runtime;
 using Anvil.Node.Stats;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
@@ -62,7 +63,7 @@ public sealed partial class KubeletServer : IAsyncDisposable
                 {
                     ServerCertificate = _options.ServingCertificate,
                     ClientCertificateMode = ClientCertificateMode.RequireCertificate,
-                    ClientCertificateValidation = (cert, _, _) => ChainsToCa(cert, _options.ClientCa),
+                    ClientCertificateValidation = (cert, _, _) => ClusterTrust.ChainsTo(cert, _options.ClientCa),
                     SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
                 });
             });
@@ -73,16 +74,6 @@ public sealed partial class KubeletServer : IAsyncDisposable
         await _app.StartAsync(ct).ConfigureAwait(false);
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
         Port = address != null && Uri.TryCreate(address, UriKind.Absolute, out var uri) ? uri.Port : _options.Port;
-    }
-
-    /// <summary>Whether a client certificate was issued by the cluster CA (and is valid now).</summary>
-    public static bool ChainsToCa(X509Certificate2 cert, X509Certificate2 ca)
-    {
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(ca);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        return chain.Build(cert);
     }
 
     private async Task ServeAsync(HttpContext ctx)
