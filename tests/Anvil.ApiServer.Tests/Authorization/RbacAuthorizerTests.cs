@@ -212,8 +212,16 @@ public sealed class RbacAuthorizerTests
         Assert.Equal("""RBAC: allowed by RoleBinding "b500/ns" of Role "r500" to User "user500" """.TrimEnd(), f.Rbac.Authorize(allowed).Reason);
         Assert.True(f.Rbac.Authorize(Req(user, "get", "configmaps", "ns", "c10")).Allowed); // through group team0
         Assert.False(f.Rbac.Authorize(denied).Allowed);
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 1000; i++) f.Rbac.Authorize(allowed);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        // The runtime itself may allocate once on this thread while a round runs (tiering, lazy statics: CI saw
+        // 416 bytes in one round of 1000 calls), so the check is the best of a few rounds: a per-call allocation
+        // would show in every one of them.
+        var fewest = long.MaxValue;
+        for (var round = 0; round < 5 && fewest > 0; round++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 1000; i++) f.Rbac.Authorize(allowed);
+            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        Assert.Equal(0, fewest);
     }
 }
