@@ -157,6 +157,42 @@ public sealed class AttachTests(AnvilNodeServer server) : E2ETest(server), IClas
     }
 
     [Fact]
+    public async Task DebugRunsAnEphemeralContainerInTheTargetsProcessNamespace()
+    {
+        if (Unavailable() is { } why) { Console.WriteLine($"skipped: {why}"); return; }
+        var ns = await NamespaceAsync("debug");
+        (await K("run", "web", "-n", ns, "--image=busybox", "--", "sleep", "3600")).Succeeded();
+        await RunningAsync(ns, "web");
+
+        // As users run it: kubectl debug -i waits for the ephemeral container to run, then attaches to it. Without
+        // stdinOnce the end of the piped input ends the attach at once (CRI-O's rule), so the output is read from the log.
+        var debug = await Kubectl.RunAsync(["debug", "web", "-n", ns, "-i", "--image=busybox", "--target=web", "-c", "dbg", "--", "sh"],
+            "ps -o pid,args; exit\n", RunTimeout);
+        Assert.True(debug.ExitCode == 0, debug.ToString());
+        await EventuallyAsync("dbg terminated", async () =>
+        {
+            var r = await K("get", "pod", "web", "-n", ns, "-o", "jsonpath={.status.ephemeralContainerStatuses[0].state.terminated.exitCode}");
+            return (r.Stdout == "0", r.ToString());
+        }, RunTimeout);
+        var logs = (await K("logs", "web", "-n", ns, "-c", "dbg")).Succeeded();
+        Assert.True(logs.StdoutLines.Select(l => l.Trim()).Contains("1 sleep 3600"), logs.ToString()); // the target's init is this one's pid 1
+
+        // Without a target it has a process namespace of its own; its output is in kubectl logs -c.
+        (await K("debug", "web", "-n", ns, "--image=busybox", "-c", "own", "--", "sh", "-c", "ps -o pid,args")).Succeeded();
+        await EventuallyAsync("both ephemeral containers terminated", async () =>
+        {
+            var r = await K("get", "pod", "web", "-n", ns, "-o", "jsonpath={.status.ephemeralContainerStatuses[*].state.terminated.exitCode}");
+            return (r.Stdout == "0 0", r.ToString());
+        }, RunTimeout);
+        // busybox sh runs its last command in its own place: ps is pid 1, and the target's sleep is not there.
+        Assert.Equal(["PID   COMMAND", "1 {ps} sh -c ps -o pid,args"], (await K("logs", "web", "-n", ns, "-c", "own")).Succeeded().StdoutLines.Select(l => l.Trim()));
+
+        // Never ready, never restarted, and the pod itself is unaffected.
+        Assert.Equal("dbg own false false 0 0 Running true", await JsonPathAsync(ns, "pod", "web",
+            "{.status.ephemeralContainerStatuses[*].name} {.status.ephemeralContainerStatuses[*].ready} {.status.ephemeralContainerStatuses[*].restartCount} {.status.phase} {.status.containerStatuses[0].ready}"));
+    }
+
+    [Fact]
     public async Task AttachWithATerminalToAShell()
     {
         if (Unavailable() is { } why) { Console.WriteLine($"skipped: {why}"); return; }

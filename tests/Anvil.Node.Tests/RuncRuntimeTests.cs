@@ -60,6 +60,32 @@ public sealed class RuncRuntimeTests(RuntimeFixture f) : IClassFixture<RuntimeFi
     }
 
     [Fact]
+    public async Task ATargetedContainerJoinsTheTargetsProcessNamespace()
+    {
+        if (RuntimeFixture.Unavailable is { } why) { Console.WriteLine($"skipped: {why}"); return; }
+        var target = await f.Runtime.CreateContainerAsync(await ConfigAsync("target", "echo up; exec sleep 3600"), CancellationToken.None);
+        await f.Runtime.StartContainerAsync(target, CancellationToken.None);
+        await WaitLogAsync(target, "up");
+
+        // kubectl debug --target: the debug container sees the target's init as pid 1.
+        var debug = await f.Runtime.CreateContainerAsync(await ConfigAsync("debug", "ps -o pid,args") with { TargetContainerId = target }, CancellationToken.None);
+        await f.Runtime.StartContainerAsync(debug, CancellationToken.None);
+        var s = await WaitExitedAsync(debug);
+        var lines = CriLog.Parse(await File.ReadAllLinesAsync(s.LogPath)).Select(l => l.Text.Trim()).ToList();
+        Assert.Contains("1 sleep 3600", lines);
+
+        // A target that no longer runs: refused before anything is made.
+        await f.Runtime.StopContainerAsync(target, TimeSpan.Zero, CancellationToken.None);
+        var before = (await f.Runtime.ListContainersAsync("pod-" + f.Prefix, CancellationToken.None)).Count;
+        var gone = await Assert.ThrowsAsync<IOException>(async () =>
+            await f.Runtime.CreateContainerAsync(await ConfigAsync("late", "true") with { TargetContainerId = target }, CancellationToken.None));
+        Assert.Equal($"target container {target} is not running", gone.Message);
+        Assert.Equal(before, (await f.Runtime.ListContainersAsync("pod-" + f.Prefix, CancellationToken.None)).Count);
+        await f.Runtime.RemoveContainerAsync(debug, CancellationToken.None);
+        await f.Runtime.RemoveContainerAsync(target, CancellationToken.None);
+    }
+
+    [Fact]
     public async Task StartWithoutRuncLeavesRuncSeeingItRunning()
     {
         if (RuntimeFixture.Unavailable is { } why) { Console.WriteLine($"skipped: {why}"); return; }

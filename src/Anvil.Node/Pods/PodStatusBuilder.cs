@@ -61,6 +61,15 @@ internal static class PodStatusBuilder
         return s;
     }
 
+    /// <summary>An ephemeral container's status: as a regular one's, but never ready and without <c>started</c>.</summary>
+    public static JsonObject EphemeralContainerStatus(ContainerView v)
+    {
+        var s = ContainerStatus(v, false);
+        s["ready"] = false;
+        s.Remove("started");
+        return s;
+    }
+
     private static JsonObject Waiting(string reason, string message)
     {
         var w = new JsonObject { ["reason"] = reason };

@@ -202,6 +202,7 @@ internal sealed class PodWorker
                 }
                 await StartAsync(pod, spec, latest, ct).ConfigureAwait(false);
             }
+            await StartEphemeralAsync(pod, all, ct).ConfigureAwait(false);
         }
         all = await _agent.Runtime.ListContainersAsync(_uid, ct).ConfigureAwait(false);
         _trace.Mark("relist");
@@ -209,6 +210,30 @@ internal sealed class PodWorker
         await PruneAsync(all, ct).ConfigureAwait(false);
         await PodIPAsync(pod, ct).ConfigureAwait(false);
         await WriteStatusAsync(pod, all, restartPolicy, initFailed, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Ephemeral containers (kubectl debug) run once each, never restarted, in the pod's network and, with
+    /// <c>targetContainerName</c>, in that container's process namespace.
+    /// </summary>
+    private async Task StartEphemeralAsync(JsonObject pod, IReadOnlyList<ContainerStatus> all, CancellationToken ct)
+    {
+        foreach (var spec in Containers(pod, "ephemeralContainers"))
+        {
+            var name = Str(spec["name"]);
+            if (all.Any(x => x.Name == name)) continue;
+            string? target = null;
+            if (Str(spec["targetContainerName"]) is { Length: > 0 } targetName)
+            {
+                target = all.Where(x => x.Name == targetName && x.State == ContainerState.Running).OrderByDescending(x => x.Attempt).FirstOrDefault()?.Id;
+                if (target == null)
+                {
+                    _waiting[name] = ("ContainerCreating", $"target container {targetName} is not running");
+                    continue;
+                }
+            }
+            await StartAsync(pod, spec, null, ct, target).ConfigureAwait(false);
+        }
     }
 
     private static bool HostNetwork(JsonObject pod) => pod["spec"]?["hostNetwork"] is JsonValue hn && hn.TryGetValue<bool>(out var h) && h;
@@ -229,7 +254,7 @@ internal sealed class PodWorker
     }
 
     /// <summary>Creates and starts the next attempt of a container, unless its image is missing or it is backing off.</summary>
-    private async Task StartAsync(JsonObject pod, JsonObject spec, ContainerStatus? latest, CancellationToken ct)
+    private async Task StartAsync(JsonObject pod, JsonObject spec, ContainerStatus? latest, CancellationToken ct, string? targetContainerId = null)
     {
         var name = Str(spec["name"]);
         var image = Str(spec["image"]);
@@ -254,7 +279,7 @@ internal sealed class PodWorker
         }
         try
         {
-            var config = await _volumeHooks.ConfigAsync(pod, spec, stored.Rootfs, attempt, stored.Config, _volumes!, ct).ConfigureAwait(false);
+            var config = await _volumeHooks.ConfigAsync(pod, spec, stored.Rootfs, attempt, stored.Config, _volumes!, ct).ConfigureAwait(false) with { TargetContainerId = targetContainerId };
             _trace.Mark("config");
             var id = await _agent.Runtime.CreateContainerAsync(config, ct).ConfigureAwait(false);
             _trace.Mark("create");
@@ -309,6 +334,9 @@ internal sealed class PodWorker
             ["containerStatuses"] = new JsonArray(statuses.ToArray<JsonNode?>()),
         };
         if (initStatuses.Count > 0) status["initContainerStatuses"] = new JsonArray(initStatuses.ToArray<JsonNode?>());
+        // As the kubelet reports them: never ready, not part of the phase or the pod's conditions.
+        var ephemeral = (await ViewsAsync(pod, all, "ephemeralContainers").ConfigureAwait(false)).Select(PodStatusBuilder.EphemeralContainerStatus).ToList();
+        if (ephemeral.Count > 0) status["ephemeralContainerStatuses"] = new JsonArray(ephemeral.ToArray<JsonNode?>());
         if (Same(old, status)) return;
         try
         {

@@ -1,6 +1,10 @@
 namespace Anvil.Node.Runtime;
 
-/// <summary>A container to create: identity (pod uid, name, attempt), image rootfs and process.</summary>
+/// <summary>
+/// A container to create: identity (pod uid, name, attempt), image rootfs and process. <see cref="TargetContainerId"/>
+/// names the running container whose process namespace this one joins (an ephemeral container's
+/// <c>targetContainerName</c>, so <c>kubectl debug --target</c> sees the target's processes).
+/// </summary>
 public sealed record ContainerConfig(
     string PodUid,
     string PodNamespace,
@@ -18,4 +22,5 @@ public sealed record ContainerConfig(
     ContainerResources? Resources = null,
     IReadOnlyList<ContainerMount>? Mounts = null,
     IReadOnlyList<uint>? AdditionalGids = null,
-    ContainerStdio? Stdio = null);
+    ContainerStdio? Stdio = null,
+    string? TargetContainerId = null);

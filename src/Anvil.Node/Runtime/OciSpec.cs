@@ -16,7 +16,7 @@ internal static class OciSpec
         "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
     ];
 
-    public static JsonObject Build(ContainerConfig c, string rootfs, string cgroupsPath, PodSandbox? sandbox = null)
+    public static JsonObject Build(ContainerConfig c, string rootfs, string cgroupsPath, PodSandbox? sandbox = null, string? pidNamespacePath = null)
     {
         JsonArray Caps() => new(s_caps.Select(x => (JsonNode?)JsonValue.Create(x)).ToArray());
         var env = new JsonArray();
@@ -52,7 +52,7 @@ internal static class OciSpec
             if (File.Exists(source)) mounts.Add(Mount(f, "bind", source, "rbind", "ro"));
         }
         var namespaces = new JsonArray(
-            new JsonObject { ["type"] = "pid" },
+            pidNamespacePath != null ? new JsonObject { ["type"] = "pid", ["path"] = pidNamespacePath } : new JsonObject { ["type"] = "pid" },
             new JsonObject { ["type"] = "ipc" },
             new JsonObject { ["type"] = "uts" },
             new JsonObject { ["type"] = "mount" });

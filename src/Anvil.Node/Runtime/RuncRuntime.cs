@@ -109,6 +109,8 @@ public sealed partial class RuncRuntime : IRuntimeService
 
     public async Task<string> CreateContainerAsync(ContainerConfig config, CancellationToken ct)
     {
+        // Checked before anything is made: joining a namespace of a process that is gone cannot work.
+        var pidNamespace = config.TargetContainerId is { } target ? TargetPidNamespace(target) : null;
         var id = _idPrefix + Guid.NewGuid().ToString("N");
         var bundle = Bundle(id);
         Directory.CreateDirectory(bundle);
@@ -127,7 +129,7 @@ public sealed partial class RuncRuntime : IRuntimeService
             if (cp != 0) throw new IOException($"preparing the rootfs failed: overlay: {err}; copy: {cpErr.Trim()}");
         }
         var connecting = _connecting.TryGetValue(config.PodUid, out var pending) ? pending.Ready : null;
-        var spec = OciSpec.Build(config, rootfs, $"{CgroupParent(config.PodUid)}/{id}", connecting != null ? pending.Sandbox : _network?.Get(config.PodUid));
+        var spec = OciSpec.Build(config, rootfs, $"{CgroupParent(config.PodUid)}/{id}", connecting != null ? pending.Sandbox : _network?.Get(config.PodUid), pidNamespace);
         await File.WriteAllTextAsync(Path.Combine(bundle, "config.json"), spec.ToJsonString(), ct).ConfigureAwait(false);
 
         var log = LogPath(bundle);
@@ -162,6 +164,14 @@ public sealed partial class RuncRuntime : IRuntimeService
         var why = ReadOr(Path.Combine(bundle, "conmon.out")).Trim();
         if (Environment.GetEnvironmentVariable("ANVIL_NODE_KEEP") == null) await RemoveContainerAsync(id, ct).ConfigureAwait(false);
         throw new IOException($"runc create failed: {(why.Length > 0 ? why : "no pid file")}");
+    }
+
+    /// <summary>The process namespace of a running container's init, which an ephemeral container targeting it joins.</summary>
+    private string TargetPidNamespace(string targetId)
+    {
+        var bundle = Bundle(targetId);
+        if (!InitAlive(bundle) || InitPid(bundle) is not { } pid) throw new IOException($"target container {targetId} is not running");
+        return $"/proc/{pid}/ns/pid";
     }
 
     /// <summary>conmon recorded its pid and that process is gone (or a zombie).</summary>
