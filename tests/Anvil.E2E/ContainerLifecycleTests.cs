@@ -73,6 +73,70 @@ public sealed class ContainerLifecycleTests(AnvilNodeServer server) : E2ETest(se
     }
 
     [Fact]
+    public async Task TheKubeletRecordsContainerEventsAsKubernetesDoes()
+    {
+        if (Unavailable() is { } why) { Console.WriteLine($"skipped: {why}"); return; }
+        var ns = await NamespaceAsync("kevents");
+        await CreateAsync(ns, """
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: web
+            spec:
+              terminationGracePeriodSeconds: 1
+              containers:
+              - name: app
+                image: busybox:1.36
+                imagePullPolicy: IfNotPresent
+                command: ["sleep", "3600"]
+              - name: side
+                image: busybox
+                command: ["sleep", "3600"]
+            """);
+        (await K("wait", "-n", ns, "--for=condition=Ready", "pod/web", "--timeout=90s")).Succeeded();
+        string d = "";
+        await EventuallyAsync("kubelet events", async () =>
+        {
+            d = (await K("describe", "pod", "web", "-n", ns)).Succeeded().Stdout;
+            return (d.Contains("Started container side", StringComparison.Ordinal) && d.Contains("Started container app", StringComparison.Ordinal), d);
+        }, RunTimeout);
+        Assert.Matches(@"\n  Normal  Pulled     .*kubelet +Container image ""busybox:1.36"" already present on machine\n", d);
+        Assert.Matches(@"\n  Normal  Created    .*kubelet +Created container: app\n", d);
+        Assert.Matches(@"\n  Normal  Started    .*kubelet +Started container app\n", d);
+        Assert.Matches(@"\n  Normal  Pulling    .*kubelet +Pulling image ""busybox""\n", d);
+        Assert.Matches(@"\n  Normal  Pulled     .*kubelet +Successfully pulled image ""busybox"" in \d+(\.\d+)?m?s \(\d+(\.\d+)?m?s including waiting\)\. Image size: \d+ bytes\.\n", d);
+        (await K("delete", "pod", "web", "-n", ns)).Succeeded();
+        var events = "";
+        await EventuallyAsync("Killing events", async () =>
+        {
+            events = (await K("get", "events", "-n", ns, "--field-selector", "reason=Killing", "-o", "custom-columns=OBJ:.involvedObject.fieldPath,MSG:.message", "--sort-by=.involvedObject.fieldPath")).Stdout;
+            return (events.Contains("{side}", StringComparison.Ordinal) && events.Contains("{app}", StringComparison.Ordinal), events);
+        }, RunTimeout);
+        Assert.Equal("""
+            OBJ                     MSG
+            spec.containers{app}    Stopping container app
+            spec.containers{side}   Stopping container side
+
+            """, events);
+    }
+
+    [Fact]
+    public async Task ACrashingContainerGetsBackOffEvents()
+    {
+        if (Unavailable() is { } why) { Console.WriteLine($"skipped: {why}"); return; }
+        var ns = await NamespaceAsync("backoff");
+        (await K("run", "crash", "-n", ns, "--image=busybox", "--image-pull-policy=IfNotPresent", "--", "sh", "-c", "exit 2")).Succeeded();
+        var uid = await JsonPathAsync(ns, "pod", "crash", "{.metadata.uid}");
+        var events = "";
+        await EventuallyAsync("BackOff event", async () =>
+        {
+            events = (await K("events", "-n", ns, "--for", "pod/crash", "--types=Warning")).Stdout;
+            return (events.Contains("BackOff", StringComparison.Ordinal), events);
+        }, RunTimeout);
+        Assert.Matches($@"\n\S+ +Warning +BackOff +Pod/crash +Back-off restarting failed container crash in pod crash_{ns}\({uid}\)\n", events);
+    }
+
+    [Fact]
     public async Task RunningContainersSurviveARestartOfAnvil()
     {
         if (Unavailable() is { } why) { Console.WriteLine($"skipped: {why}"); return; }

@@ -34,6 +34,7 @@ internal sealed class PodWorker
     private readonly Volumes.PodVolumeHooks _volumeHooks;
     private Volumes.PodVolumes? _volumes;
     private readonly StartupTrace _trace;
+    private readonly Events.ContainerEvents _events;
 
     public PodWorker(NodeAgent agent, string uid, ILogger log)
     {
@@ -43,6 +44,7 @@ internal sealed class PodWorker
         _probes = new PodProbes(agent.Prober, agent.Events, log);
         _volumeHooks = new Volumes.PodVolumeHooks(agent);
         _trace = new StartupTrace(log);
+        _events = new Events.ContainerEvents(agent.Events);
     }
 
     /// <summary>Hands the worker a newer pod (null: the object is gone from the API).</summary>
@@ -267,33 +269,41 @@ internal sealed class PodWorker
             {
                 _waiting[name] = ("CrashLoopBackOff",
                     $"back-off {FormatDuration(backoff)} restarting failed container={name} pod={ObjectMeta.Name(pod)}_{ObjectMeta.Namespace(pod)}({_uid})");
+                _events.Waiting(pod, name, "CrashLoopBackOff", "");
                 return;
             }
         }
+        var pulling = System.Diagnostics.Stopwatch.GetTimestamp();
         var stored = await _agent.Images.ResolveAsync(image, ct).ConfigureAwait(false);
         _trace.Mark("image");
         if (stored == null)
         {
             _waiting[name] = ("ErrImageNeverPull", $"Container image \"{image}\" is not present with pull policy of Never");
+            _events.Waiting(pod, name, "ErrImageNeverPull", _waiting[name].Message);
             return;
         }
+        _events.Pulled(pod, name, image, Str(spec["imagePullPolicy"]), System.Diagnostics.Stopwatch.GetElapsedTime(pulling), stored.Size);
         try
         {
             var config = await _volumeHooks.ConfigAsync(pod, spec, stored.Rootfs, attempt, stored.Config, _volumes!, ct).ConfigureAwait(false) with { TargetContainerId = targetContainerId };
             _trace.Mark("config");
             var id = await _agent.Runtime.CreateContainerAsync(config, ct).ConfigureAwait(false);
             _trace.Mark("create");
+            _events.Created(pod, name);
             await _agent.Runtime.StartContainerAsync(id, ct).ConfigureAwait(false);
             _trace.Mark("start");
+            _events.Started(pod, name);
             _waiting.Remove(name);
         }
         catch (Env.ContainerConfigException e)
         {
             _waiting[name] = ("CreateContainerConfigError", e.Message);
+            _events.Waiting(pod, name, "CreateContainerConfigError", e.Message);
         }
         catch (IOException e)
         {
             _waiting[name] = ("CreateContainerError", e.Message);
+            _events.Waiting(pod, name, "CreateContainerError", e.Message);
         }
     }
 
@@ -367,6 +377,7 @@ internal sealed class PodWorker
         var grace = pod["metadata"]?["deletionGracePeriodSeconds"] is JsonValue g && g.TryGetValue<long>(out var gs) ? gs
             : pod["spec"]?["terminationGracePeriodSeconds"] is JsonValue t && t.TryGetValue<long>(out var ts) ? ts : 30;
         var all = await _agent.Runtime.ListContainersAsync(_uid, ct).ConfigureAwait(false);
+        foreach (var c in all.Where(c => c.State is ContainerState.Running).Select(c => c.Name).Distinct()) _events.Killing(pod, c);
         await Task.WhenAll(all.Where(c => c.State is ContainerState.Running or ContainerState.Created)
             .Select(c => _agent.Runtime.StopContainerAsync(c.Id, TimeSpan.FromSeconds(grace), ct))).ConfigureAwait(false);
         await _agent.Runtime.StopPodSandboxAsync(_uid, ct).ConfigureAwait(false);
