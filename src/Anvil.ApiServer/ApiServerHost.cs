@@ -383,7 +383,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         if (!string.IsNullOrEmpty(fqdn)) yield return fqdn;
     }
 
-    /// <summary>The namespaces every cluster has.</summary>
+    /// <summary>The namespaces every cluster has, and the kubernetes Service in default.</summary>
     private async Task BootstrapAsync(CancellationToken ct)
     {
         var nsDef = Catalog.Find("", "v1", "namespaces")!;
@@ -394,6 +394,18 @@ public sealed class ApiServerHost : IAsyncDisposable
             try
             {
                 await Resources.CreateAsync(nsDef, "", obj, new WriteOptions { FieldManager = "kube-apiserver", User = new UserInfo("system:apiserver", ["system:masters"]) }, ct).ConfigureAwait(false);
+            }
+            catch (StatusError e) when (e.Reason == "AlreadyExists")
+            {
+            }
+        }
+        foreach (var (group, resource, obj) in Registry.Core.KubernetesService.Objects(_options.Bind, _options.Port))
+        {
+            var def = Catalog.Find(group, "v1", resource)!;
+            if (await Resources.TryGetAsync(def, "default", "kubernetes", ct).ConfigureAwait(false) != null) continue;
+            try
+            {
+                await Resources.CreateAsync(def, "default", obj, new WriteOptions { FieldManager = "kube-apiserver", User = new UserInfo("system:apiserver", ["system:masters"]) }, ct).ConfigureAwait(false);
             }
             catch (StatusError e) when (e.Reason == "AlreadyExists")
             {

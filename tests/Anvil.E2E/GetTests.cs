@@ -339,4 +339,13 @@ public sealed class GetTests(AnvilServer server) : E2ETest(server), IClassFixtur
     }
 
     private static string[] Cells(string line) => line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+
+    [Fact]
+    public async Task TheKubernetesServiceIsInTheDefaultNamespace()
+    {
+        var r = (await K("get", "services", "-n", "default")).Succeeded();
+        Table.AssertTable(r, ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"], ["kubernetes", "ClusterIP", "10.96.0.1", "<none>", "443/TCP", Table.Age]);
+        Assert.Equal("apiserver kubernetes https 443 TCP " + Server.Port, await JsonPathAsync("default", "service", "kubernetes",
+            "{.metadata.labels.component} {.metadata.labels.provider} {.spec.ports[0].name} {.spec.ports[0].port} {.spec.ports[0].protocol} {.spec.ports[0].targetPort}"));
+    }
 }
