@@ -137,6 +137,28 @@ public sealed class ContainerLifecycleTests(AnvilNodeServer server) : E2ETest(se
     }
 
     [Fact]
+    public async Task ADeletedPodShowsItsStoppedContainersBeforeItGoes()
+    {
+        if (Unavailable() is { } why) { Console.WriteLine($"skipped: {why}"); return; }
+        var ns = await NamespaceAsync("stopping");
+        (await K("run", "web", "-n", ns, "--image=busybox", "--", "sleep", "3600")).Succeeded();
+        await EventuallyAsync("web running", async () =>
+        {
+            var r = await K("get", "pod", "web", "-n", ns, "-o", "jsonpath={.status.phase}");
+            return (r.Stdout == "Running", r.ToString());
+        }, RunTimeout);
+        using var watch = Kubectl.Start("get", "pod", "web", "-n", ns, "-w", "--output-watch-events", "--no-headers");
+        (await K("delete", "pod", "web", "-n", ns, "--grace-period=2")).Succeeded();
+
+        // As with a real kubelet: the stopped container (sleep ignores SIGTERM as pid 1: killed, 137) is reported while
+        // the pod is still there, and the pod goes only after that, by the kubelet's own delete.
+        var stopped = await watch.WaitForLineAsync(l => l.StartsWith("MODIFIED ", StringComparison.Ordinal) && l.Contains(" 0/1 ", StringComparison.Ordinal), RunTimeout);
+        Assert.Matches(@"^MODIFIED\s+web\s+0/1\s+(Error|Terminating)\s+0\s", stopped);
+        var deleted = await watch.WaitForLineAsync(l => l.StartsWith("DELETED ", StringComparison.Ordinal), RunTimeout);
+        Assert.Matches(@"^DELETED\s+web\s+0/1\s", deleted);
+    }
+
+    [Fact]
     public async Task RunningContainersSurviveARestartOfAnvil()
     {
         if (Unavailable() is { } why) { Console.WriteLine($"skipped: {why}"); return; }

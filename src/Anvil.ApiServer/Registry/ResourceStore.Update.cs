@@ -152,8 +152,9 @@ public sealed partial class ResourceStore
         var bytes = Encode(def, obj);
         if (options.DryRun) return obj;
 
-        // An object being deleted whose last finalizer is removed goes away now.
-        if (ObjectMeta.IsDeleting(obj) && ObjectMeta.Finalizers(obj).Count == 0 && !def.Strategy.BlocksDeletion(obj))
+        // An object being deleted whose last finalizer is removed goes away now, unless it is still in a grace period
+        // (a pod its kubelet is stopping): upstream's ShouldDeleteDuringUpdate asks for deletionGracePeriodSeconds 0.
+        if (ObjectMeta.IsDeleting(obj) && ObjectMeta.Finalizers(obj).Count == 0 && GraceOver(old) && !def.Strategy.BlocksDeletion(obj))
         {
             var (rev, _) = await DeleteKeyAsync(def, ns, name, oldRevision, ct).ConfigureAwait(false);
             SetRevision(obj, rev);
@@ -163,6 +164,9 @@ public sealed partial class ResourceStore
         SetRevision(obj, newRev);
         return obj;
     }
+
+    private static bool GraceOver(JsonObject old) =>
+        old["metadata"]?["deletionGracePeriodSeconds"] is JsonValue v && v.TryGetValue<long>(out var grace) && grace == 0;
 
     private async Task<(long Revision, KeyValue Deleted)> DeleteKeyAsync(ResourceDefinition def, string ns, string name, long expectedRevision, CancellationToken ct)
     {

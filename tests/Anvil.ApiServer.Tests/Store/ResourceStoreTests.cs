@@ -106,6 +106,30 @@ public sealed class ResourceStoreTests : IAsyncLifetime
         Assert.Null(await _f.Store.TryGetAsync(ConfigMaps, "ns", "c1", default));
     }
 
+    [Fact]
+    public async Task APodInItsGracePeriodOutlivesUpdatesUntilItsKubeletDeletesIt()
+    {
+        // The kubelet reports the stopped containers before its final delete; that status write (and the removal of a
+        // last finalizer meanwhile) must not end the pod early, as upstream only deletes on update at grace 0.
+        var pods = _f.Resource("pods");
+        var pod = StoreFixture.Obj("""{"metadata":{"name":"p","finalizers":["example.com/hold"]},"spec":{"nodeName":"n1","containers":[{"name":"c","image":"busybox"}]}}""");
+        await _f.Store.CreateAsync(pods, "ns", pod, Write, default);
+        var result = await _f.Store.DeleteAsync(pods, "ns", "p", new DeleteOptions(), Write, default);
+        Assert.False(result.Removed);
+        Assert.Equal(30, (long?)result.Object["metadata"]!["deletionGracePeriodSeconds"]);
+
+        var marked = await _f.Store.GetAsync(pods, "ns", "p", default);
+        marked["metadata"]!.AsObject().Remove("finalizers");
+        marked["metadata"]!["labels"] = new JsonObject { ["stopped"] = "true" };
+        await _f.Store.UpdateAsync(pods, "ns", "p", marked, Write, default);
+        var kept = await _f.Store.GetAsync(pods, "ns", "p", default);
+        Assert.Equal("true", (string?)kept["metadata"]!["labels"]!["stopped"]);
+
+        result = await _f.Store.DeleteAsync(pods, "ns", "p", new DeleteOptions { GracePeriodSeconds = 0 }, Write, default);
+        Assert.True(result.Removed);
+        Assert.Null(await _f.Store.TryGetAsync(pods, "ns", "p", default));
+    }
+
     [Theory]
     [InlineData(PropagationPolicy.Orphan, "orphan")]
     [InlineData(PropagationPolicy.Foreground, "foregroundDeletion")]
