@@ -207,7 +207,8 @@ internal static class NodeBenchmark
         {
             foreach (var d in Directory.GetDirectories(Path.Combine(dataDir, "containers")))
             {
-                var f = Path.Combine(d, "config.json");
+                // The bundle is in the run dir (tmpfs); the data dir has the container's meta, overlay dirs and log.
+                var f = Path.Combine(RunBundles, Path.GetFileName(d), "config.json");
                 try
                 {
                     if (File.Exists(f)) return JsonNode.Parse(await File.ReadAllTextAsync(f, ct)) as JsonObject;
@@ -384,6 +385,9 @@ internal static class NodeBenchmark
         await NetworkCleanup.RemoveAsync(Network, Network.Prefix.ToUpperInvariant() + "-");
     }
 
+    /// <summary>Where the runtime keeps containers' bundles (RuncRuntime's default run dir).</summary>
+    private const string RunBundles = "/run/anvil/containers";
+
     private static void RemoveContainers(string dataDir)
     {
         var containers = Path.Combine(dataDir, "containers");
@@ -392,7 +396,8 @@ internal static class NodeBenchmark
         foreach (var d in Directory.GetDirectories(containers))
         {
             var id = Path.GetFileName(d);
-            ShAsync($"{runc} delete -f {id} >/dev/null 2>&1; umount -l {d}/rootfs 2>/dev/null; true", CancellationToken.None).GetAwaiter().GetResult();
+            ShAsync($"{runc} delete -f {id} >/dev/null 2>&1; umount -l {RunBundles}/{id}/rootfs 2>/dev/null; rm -rf --one-file-system {RunBundles}/{id}; true",
+                CancellationToken.None).GetAwaiter().GetResult();
         }
     }
 }
