@@ -112,11 +112,13 @@ public sealed partial class RuncRuntime : IRuntimeService
     public async Task StopPodSandboxAsync(string podUid, CancellationToken ct)
     {
         _connecting.TryRemove(podUid, out _);
-        foreach (var c in await ListContainersAsync(podUid, ct).ConfigureAwait(false))
+        var containers = await ListContainersAsync(podUid, ct).ConfigureAwait(false);
+        foreach (var c in containers)
             if (c.PodUid == podUid && c.State is ContainerState.Running or ContainerState.Created)
                 await StopContainerAsync(c.Id, TimeSpan.Zero, ct).ConfigureAwait(false);
-        // The pod's cgroup directories stay behind when runc removes the containers' own.
-        foreach (var controller in SafeDirs("/sys/fs/cgroup"))
+        // The pod's cgroup directories stay behind when runc removes the containers' own (while those are left, they
+        // cannot go: the pod's removal calls this again after removing its containers).
+        foreach (var controller in containers.Count > 0 ? [] : SafeDirs("/sys/fs/cgroup"))
         {
             var dir = controller + CgroupParent(podUid);
             try { if (Directory.Exists(dir)) Directory.Delete(dir); } catch (IOException) { } catch (UnauthorizedAccessException) { }
@@ -304,8 +306,10 @@ public sealed partial class RuncRuntime : IRuntimeService
 
     public async Task RemoveContainerAsync(string id, CancellationToken ct)
     {
-        await HostCommand.RunAsync(_runc, ["delete", "-f", id], ct).ConfigureAwait(false);
+        // Once conmon has recorded the exit, the container is deleted without a runc process.
         var bundle = Bundle(id);
+        if (!(File.Exists(Path.Combine(bundle, "exits", id)) && InitPid(id) is { } pid && RuncDelete.TryDeleteStopped(id, pid)))
+            await HostCommand.RunAsync(_runc, ["delete", "-f", id], ct).ConfigureAwait(false);
         var rootfs = Path.Combine(bundle, "rootfs");
         Mounts.Unmount(rootfs);
         // The bundle first: a container whose data dir (and meta) is gone is gone for every lister.
@@ -353,6 +357,14 @@ public sealed partial class RuncRuntime : IRuntimeService
     public async Task<ContainerStatus?> ContainerStatusAsync(string id, CancellationToken ct)
     {
         if (Facts(id) is not { } facts) return null;
+        if (!Directory.Exists(facts.Bundle))
+        {
+            // Removed meanwhile by another runtime on the same data dir (an agent replacing this one), or its bundle
+            // went with a reboot: only the files say which.
+            _facts.TryRemove(new(id, facts));
+            if (Facts(id) is not { } fresh) return null;
+            facts = fresh;
+        }
         if (facts.Final is { } final) return final;
         var bundle = facts.Bundle;
         var meta = facts.Meta;
