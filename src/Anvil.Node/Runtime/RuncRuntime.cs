@@ -149,7 +149,10 @@ public sealed partial class RuncRuntime : IRuntimeService
             $"lowerdir={config.ImageRootfs},upperdir={Path.Combine(dir, "upper")},workdir={Path.Combine(dir, "work")}");
         if (err != null)
         {
-            // No overlay (e.g. nested on overlayfs without support): fall back to a private copy of the image.
+            // No overlay (e.g. nested on overlayfs without support): fall back to a private copy of the image, on disk
+            // beside the upper dir (not in the run dir's memory).
+            rootfs = Path.Combine(dir, "rootfs");
+            Directory.CreateDirectory(rootfs);
             var (cp, _, cpErr) = await HostCommand.RunAsync("cp", ["-a", config.ImageRootfs + "/.", rootfs], ct).ConfigureAwait(false);
             if (cp != 0) throw new IOException($"preparing the rootfs failed: overlay: {err}; copy: {cpErr.Trim()}");
         }
