@@ -104,6 +104,43 @@ public sealed class RuncRuntimeTests(RuntimeFixture f) : IClassFixture<RuntimeFi
     }
 
     [Fact]
+    public async Task RestartedRuntimeAdoptsAndRemovalLeavesNothing()
+    {
+        if (RuntimeFixture.Unavailable is { } why) { Console.WriteLine($"skipped: {why}"); return; }
+        var id = await f.Runtime.CreateContainerAsync(await ConfigAsync("adopted", "echo up; sleep 3600"), CancellationToken.None);
+        await f.Runtime.StartContainerAsync(id, CancellationToken.None);
+        await WaitLogAsync(id, "up");
+        var before = await f.Runtime.ContainerStatusAsync(id, CancellationToken.None);
+        // The bundle is on tmpfs in the run dir; the data dir keeps the meta and the log.
+        var (_, fsType, _) = await HostCommand.RunAsync("stat", ["-f", "-c", "%T", Path.Combine("/run/anvil/containers", id)], CancellationToken.None);
+        Assert.Equal("tmpfs", fsType.Trim());
+        Assert.True(File.Exists(Path.Combine(f.Dir, "containers", id, ContainerMeta.FileName)));
+        Assert.False(File.Exists(Path.Combine(f.Dir, "containers", id, "config.json")));
+
+        // A new runtime on the same data dir (an agent restart) sees the same running container, from the files.
+        var restarted = new RuncRuntime(f.Dir, f.Prefix);
+        var adopted = await restarted.ContainerStatusAsync(id, CancellationToken.None);
+        Assert.Equal(before, adopted);
+        Assert.Equal(ContainerState.Running, adopted!.State);
+        await restarted.StopContainerAsync(id, TimeSpan.Zero, CancellationToken.None);
+        Assert.Equal(137, (await restarted.ContainerStatusAsync(id, CancellationToken.None))!.ExitCode);
+        var cgroup = $"/sys/fs/cgroup/memory/anvil/podpod-{f.Prefix}/{id}";
+        var cgroupV1 = Directory.Exists("/sys/fs/cgroup/memory/anvil");
+
+        // Removed without a runc process: runc no longer knows it, its cgroups and files are gone.
+        await restarted.RemoveContainerAsync(id, CancellationToken.None);
+        var (code, _, err) = await HostCommand.RunAsync("runc", ["state", id], CancellationToken.None);
+        Assert.NotEqual(0, code);
+        Assert.Contains("does not exist", err);
+        Assert.False(Directory.Exists(Path.Combine("/run/runc", id)));
+        if (cgroupV1) Assert.False(Directory.Exists(cgroup));
+        Assert.False(Directory.Exists(Path.Combine(f.Dir, "containers", id)));
+        Assert.False(Directory.Exists(Path.Combine("/run/anvil/containers", id)));
+        Assert.Null(await f.Runtime.ContainerStatusAsync(id, CancellationToken.None));
+        Assert.DoesNotContain(await f.Runtime.ListContainersAsync(null, CancellationToken.None), c => c.Id == id);
+    }
+
+    [Fact]
     public async Task StopKillsAfterGracePeriod()
     {
         if (RuntimeFixture.Unavailable is { } why) { Console.WriteLine($"skipped: {why}"); return; }

@@ -117,8 +117,15 @@ internal static class NetNamespace
         try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
-    /// <summary>/run/netns is a mount point of its own with shared propagation (ip netns add sets that up once).</summary>
-    private static bool RunDirShared()
+    private static volatile bool s_runDirShared;
+
+    /// <summary>
+    /// /run/netns is a mount point of its own with shared propagation (ip netns add sets that up once). Once seen it
+    /// is not read again: mountinfo grows with every container's rootfs, and this ran for every pod.
+    /// </summary>
+    private static bool RunDirShared() => s_runDirShared || (s_runDirShared = ReadRunDirShared());
+
+    private static bool ReadRunDirShared()
     {
         try
         {

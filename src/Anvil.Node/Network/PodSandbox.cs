@@ -32,9 +32,12 @@ public sealed record PodSandbox(string PodUid, string Namespace, string Name, st
 
     public static PodSandbox? Read(string dir)
     {
+        var path = Path.Combine(dir, FileName);
+        // No exception for the usual absence (new pods, removed ones).
+        if (!File.Exists(path)) return null;
         try
         {
-            return JsonSerializer.Deserialize<PodSandbox>(File.ReadAllText(Path.Combine(dir, FileName)));
+            return JsonSerializer.Deserialize<PodSandbox>(File.ReadAllText(path));
         }
         catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
         {

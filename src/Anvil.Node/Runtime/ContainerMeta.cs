@@ -11,9 +11,11 @@ internal sealed record ContainerMeta(string Id, string PodUid, string PodNamespa
 
     public static ContainerMeta? Read(string bundle)
     {
+        var path = Path.Combine(bundle, FileName);
+        if (!File.Exists(path)) return null;
         try
         {
-            return JsonSerializer.Deserialize<ContainerMeta>(File.ReadAllText(Path.Combine(bundle, FileName)));
+            return JsonSerializer.Deserialize<ContainerMeta>(File.ReadAllText(path));
         }
         catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
         {

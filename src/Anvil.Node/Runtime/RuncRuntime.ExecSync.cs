@@ -35,13 +35,13 @@ public sealed partial class RuncRuntime
                 }
                 catch (OperationCanceledException)
                 {
-                    Kill(p, pidFile);
+                    await KillAsync(p, pidFile).ConfigureAwait(false);
                     throw;
                 }
             }
             if (timedOut)
             {
-                Kill(p, pidFile);
+                await KillAsync(p, pidFile).ConfigureAwait(false);
                 await p.WaitForExitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None).ConfigureAwait(false);
             }
             // The pipes close when runc and the process inside (and anything it left behind holding them) are gone.
@@ -57,15 +57,21 @@ public sealed partial class RuncRuntime
         }
     }
 
-    /// <summary>SIGKILL to the process in the container (runc exec does not pass it on) and to runc itself.</summary>
-    private static void Kill(Process runcExec, string pidFile)
+    /// <summary>
+    /// SIGKILL to the process in the container (runc exec does not pass it on), then to runc itself once it had a
+    /// moment to reap that process and exit: killed first, runc would leave it a zombie for the container's init.
+    /// </summary>
+    private static async Task KillAsync(Process runcExec, string pidFile)
     {
         try
         {
             if (int.TryParse(File.Exists(pidFile) ? File.ReadAllText(pidFile).Trim() : "", NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid) && pid > 1)
+            {
                 Process.GetProcessById(pid).Kill();
+                await runcExec.WaitForExitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(1), CancellationToken.None).ConfigureAwait(false);
+            }
         }
-        catch (Exception e) when (e is IOException or ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        catch (Exception e) when (e is IOException or ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception or TimeoutException)
         {
         }
         try { runcExec.Kill(true); } catch (InvalidOperationException) { }

@@ -6,15 +6,19 @@ using Anvil.Node.Network;
 namespace Anvil.Node.Runtime;
 
 /// <summary>
-/// <see cref="IRuntimeService"/> with runc supervised by conmon, as CRI-O does it. Each container is an OCI bundle
-/// under <c>&lt;data-dir&gt;/containers/&lt;id&gt;/</c>: config.json, the rootfs (an overlay of the read-only image
-/// rootfs and a per-container upper dir), conmon's exit and persist dirs, the CRI-format log and
-/// <see cref="ContainerMeta"/>. conmon runs <c>runc create</c> and stays as the container's parent (it outlives
-/// the agent); the agent calls <c>runc start</c>. Status is read back from <c>runc state</c> and conmon's files.
+/// <see cref="IRuntimeService"/> with runc supervised by conmon, as CRI-O does it. Each container has a directory
+/// <c>&lt;data-dir&gt;/containers/&lt;id&gt;/</c> with what must survive a reboot or not fill memory
+/// (<see cref="ContainerMeta"/>, the overlay's upper and work dirs, the CRI-format log) and an OCI bundle under the run
+/// dir (<see cref="RunDir"/>, tmpfs): config.json, the rootfs mount point (an overlay of the read-only image rootfs and
+/// the upper dir), pid files, conmon's exit, persist and socket dirs. conmon runs <c>runc create</c> and stays as the
+/// container's parent (it outlives the agent); the agent starts it through runc's exec FIFO. Status is read back from
+/// conmon's files and /proc (<c>runc state</c> in between); what cannot change any more is kept in memory.
 /// </summary>
 public sealed partial class RuncRuntime : IRuntimeService
 {
     private readonly string _containers;
+    private readonly string _run;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ContainerFacts> _facts = new();
     private readonly string _runc;
     private readonly string _conmon;
     private readonly string _idPrefix;
@@ -24,11 +28,14 @@ public sealed partial class RuncRuntime : IRuntimeService
 
     /// <param name="idPrefix">Prefix of container ids (runc's namespace of ids is host-wide): tests use a per-run one.</param>
     /// <param name="network">The pod network; null: every pod shares the host's network namespace.</param>
-    public RuncRuntime(string dataDir, string idPrefix = "", CniNetwork? network = null)
+    /// <param name="runDir">Where bundles go (tmpfs); tests may give their own.</param>
+    public RuncRuntime(string dataDir, string idPrefix = "", CniNetwork? network = null, string? runDir = null)
     {
         _network = network;
         _containers = Path.Combine(dataDir, "containers");
         Directory.CreateDirectory(_containers);
+        _run = Path.Combine(RunDir.Ensure(runDir ?? RunDir.Default), "containers");
+        Directory.CreateDirectory(_run);
         _runc = HostCommand.Find("/usr/sbin/runc", "/usr/bin/runc") ?? throw new InvalidOperationException("runc is not installed (apt-get install runc)");
         _conmon = HostCommand.Find("/usr/bin/conmon", "/usr/libexec/podman/conmon") ?? throw new InvalidOperationException("conmon is not installed (apt-get install conmon)");
         _idPrefix = idPrefix;
@@ -49,7 +56,22 @@ public sealed partial class RuncRuntime : IRuntimeService
 
     public (string Name, string Version) Version { get; }
 
-    private string Bundle(string id) => Path.Combine(_containers, id);
+    private string Bundle(string id) => Facts(id)?.Bundle ?? Path.Combine(_run, id);
+
+    /// <summary>The container's unchanging facts: from memory, else from its meta file (null: no such container).</summary>
+    private ContainerFacts? Facts(string id)
+    {
+        if (_facts.TryGetValue(id, out var facts)) return facts;
+        var dir = Path.Combine(_containers, id);
+        if (ContainerMeta.Read(dir) is not { } meta) return null;
+        var run = Path.Combine(_run, id);
+        // Containers made before bundles moved to the run dir keep theirs in the data dir.
+        var bundle = !Directory.Exists(run) && File.Exists(Path.Combine(dir, "config.json")) ? dir : run;
+        return _facts.GetOrAdd(id, new ContainerFacts(meta, bundle));
+    }
+
+    /// <summary>Records a fact learnt later; lost when another update won the race (it is read again then).</summary>
+    private void Learn(string id, ContainerFacts old, ContainerFacts updated) => _facts.TryUpdate(id, updated, old);
 
     private static string CgroupParent(string podUid) => $"/anvil/pod{podUid}";
 
@@ -90,11 +112,13 @@ public sealed partial class RuncRuntime : IRuntimeService
     public async Task StopPodSandboxAsync(string podUid, CancellationToken ct)
     {
         _connecting.TryRemove(podUid, out _);
-        foreach (var c in await ListContainersAsync(podUid, ct).ConfigureAwait(false))
+        var containers = await ListContainersAsync(podUid, ct).ConfigureAwait(false);
+        foreach (var c in containers)
             if (c.PodUid == podUid && c.State is ContainerState.Running or ContainerState.Created)
                 await StopContainerAsync(c.Id, TimeSpan.Zero, ct).ConfigureAwait(false);
-        // The pod's cgroup directories stay behind when runc removes the containers' own.
-        foreach (var controller in SafeDirs("/sys/fs/cgroup"))
+        // The pod's cgroup directories stay behind when runc removes the containers' own (while those are left, they
+        // cannot go: the pod's removal calls this again after removing its containers).
+        foreach (var controller in containers.Count > 0 ? [] : SafeDirs("/sys/fs/cgroup"))
         {
             var dir = controller + CgroupParent(podUid);
             try { if (Directory.Exists(dir)) Directory.Delete(dir); } catch (IOException) { } catch (UnauthorizedAccessException) { }
@@ -112,19 +136,25 @@ public sealed partial class RuncRuntime : IRuntimeService
         // Checked before anything is made: joining a namespace of a process that is gone cannot work.
         var pidNamespace = config.TargetContainerId is { } target ? TargetPidNamespace(target) : null;
         var id = _idPrefix + Guid.NewGuid().ToString("N");
-        var bundle = Bundle(id);
-        Directory.CreateDirectory(bundle);
-        foreach (var d in new[] { "rootfs", "upper", "work", "exits", "persist", "sockets" })
+        var dir = Path.Combine(_containers, id);
+        var bundle = Path.Combine(_run, id);
+        foreach (var d in new[] { "upper", "work" })
+            Directory.CreateDirectory(Path.Combine(dir, d));
+        foreach (var d in new[] { "rootfs", "exits", "persist", "sockets" })
             Directory.CreateDirectory(Path.Combine(bundle, d));
         var meta = new ContainerMeta(id, config.PodUid, config.PodNamespace, config.PodName, config.Name, config.Attempt, config.Image, DateTimeOffset.UtcNow);
-        meta.Write(bundle);
+        meta.Write(dir);
+        _facts[id] = new ContainerFacts(meta, bundle);
         var rootfs = Path.Combine(bundle, "rootfs");
-        // Overlay: the image stays read-only and shared; writes land in this container's upper dir.
+        // Overlay: the image stays read-only and shared; writes land in this container's upper dir (on disk).
         var err = Mounts.Mount("overlay", rootfs, "overlay", 0,
-            $"lowerdir={config.ImageRootfs},upperdir={Path.Combine(bundle, "upper")},workdir={Path.Combine(bundle, "work")}");
+            $"lowerdir={config.ImageRootfs},upperdir={Path.Combine(dir, "upper")},workdir={Path.Combine(dir, "work")}");
         if (err != null)
         {
-            // No overlay (e.g. nested on overlayfs without support): fall back to a private copy of the image.
+            // No overlay (e.g. nested on overlayfs without support): fall back to a private copy of the image, on disk
+            // beside the upper dir (not in the run dir's memory).
+            rootfs = Path.Combine(dir, "rootfs");
+            Directory.CreateDirectory(rootfs);
             var (cp, _, cpErr) = await HostCommand.RunAsync("cp", ["-a", config.ImageRootfs + "/.", rootfs], ct).ConfigureAwait(false);
             if (cp != 0) throw new IOException($"preparing the rootfs failed: overlay: {err}; copy: {cpErr.Trim()}");
         }
@@ -132,7 +162,7 @@ public sealed partial class RuncRuntime : IRuntimeService
         var spec = OciSpec.Build(config, rootfs, $"{CgroupParent(config.PodUid)}/{id}", connecting != null ? pending.Sandbox : _network?.Get(config.PodUid), pidNamespace);
         await File.WriteAllTextAsync(Path.Combine(bundle, "config.json"), spec.ToJsonString(), ct).ConfigureAwait(false);
 
-        var log = LogPath(bundle);
+        var log = LogPath(id);
         var pidFile = Path.Combine(bundle, "pid");
         string[] args =
         [
@@ -152,7 +182,7 @@ public sealed partial class RuncRuntime : IRuntimeService
         // Polled finely: this wait is on every pod's startup path and `runc create` takes tens of milliseconds.
         for (var i = 0; i < 3000; i++)
         {
-            if (File.Exists(pidFile) && new FileInfo(pidFile).Length > 0) return await NetworkReadyAsync(id, connecting, ct).ConfigureAwait(false);
+            if (InitPid(id) != null) return await NetworkReadyAsync(id, connecting, ct).ConfigureAwait(false);
             if (File.Exists(Path.Combine(bundle, "exits", id)))
                 break;
             // The pod network failed meanwhile (its namespace is gone, so runc create cannot finish).
@@ -205,22 +235,25 @@ public sealed partial class RuncRuntime : IRuntimeService
         }
     }
 
+    /// <summary>The file's text, or "" when it is missing (checked first: files polled for are missing most of the
+    /// time, and a thrown exception costs far more than a stat).</summary>
     private static string ReadOr(string path)
     {
-        try { return File.ReadAllText(path); } catch (IOException) { return ""; }
+        try { return File.Exists(path) ? File.ReadAllText(path) : ""; } catch (IOException) { return ""; }
     }
 
-    private static string LogPath(string bundle) => Path.Combine(bundle, "container.log");
+    private string LogPath(string id) => Path.Combine(_containers, id, "container.log");
 
     public async Task StartContainerAsync(string id, CancellationToken ct)
     {
-        var bundle = Bundle(id);
-        if (!await ExecFifo.TryStartAsync(id, () => InitAlive(bundle)).ConfigureAwait(false))
+        if (!await ExecFifo.TryStartAsync(id, () => InitAlive(id)).ConfigureAwait(false))
         {
             var (code, _, err) = await HostCommand.RunAsync(_runc, ["start", id], ct).ConfigureAwait(false);
             if (code != 0) throw new IOException($"runc start {id}: {err.Trim()}");
         }
-        await File.WriteAllTextAsync(Path.Combine(Bundle(id), "started"), DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture), ct).ConfigureAwait(false);
+        var now = DateTimeOffset.UtcNow;
+        await File.WriteAllTextAsync(Path.Combine(Bundle(id), "started"), now.ToString("O", CultureInfo.InvariantCulture), ct).ConfigureAwait(false);
+        if (Facts(id) is { } facts) Learn(id, facts, facts with { Started = now });
     }
 
     public async Task StopContainerAsync(string id, TimeSpan timeout, CancellationToken ct)
@@ -255,37 +288,58 @@ public sealed partial class RuncRuntime : IRuntimeService
     /// </summary>
     private async Task KillAsync(string id, string signal, int number, CancellationToken ct)
     {
-        var bundle = Bundle(id);
-        if (InitAlive(bundle) && InitPid(bundle) is { } pid && KillNative(pid, number) == 0) return;
+        if (InitAlive(id) && InitPid(id) is { } pid && KillNative(pid, number) == 0) return;
         await HostCommand.RunAsync(_runc, ["kill", id, signal], ct).ConfigureAwait(false);
     }
 
     /// <summary>Whether the container's process still runs: from conmon's files and /proc, asking runc only without a pid file.</summary>
     private async Task<bool> AliveAsync(string id, CancellationToken ct)
     {
-        var bundle = Bundle(id);
-        if (File.Exists(Path.Combine(bundle, "exits", id))) return false;
-        if (InitPid(bundle) != null) return InitAlive(bundle);
+        if (File.Exists(Path.Combine(Bundle(id), "exits", id))) return false;
+        if (InitPid(id) != null) return InitAlive(id);
         return await RuncStatusAsync(id, ct).ConfigureAwait(false) is "running" or "created" or "paused";
     }
 
-    private static int? InitPid(string bundle) =>
-        int.TryParse(ReadOr(Path.Combine(bundle, "pid")).Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid) && pid > 0 ? pid : null;
+    /// <summary>The init's pid once runc wrote it (runc and conmon write their pid files whole, by rename).</summary>
+    private int? InitPid(string id)
+    {
+        if (Facts(id) is not { } facts) return null;
+        if (facts.Pid > 0) return facts.Pid;
+        if (!int.TryParse(ReadOr(Path.Combine(facts.Bundle, "pid")).Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid) || pid <= 0) return null;
+        Learn(id, facts, facts with { Pid = pid });
+        return pid;
+    }
+
+    private string ConmonPid(string id)
+    {
+        if (Facts(id) is not { } facts) return "";
+        if (facts.ConmonPid.Length > 0) return facts.ConmonPid;
+        var pid = ReadOr(Path.Combine(facts.Bundle, "conmon.pid")).Trim();
+        if (pid.Length > 0) Learn(id, facts, facts with { ConmonPid = pid });
+        return pid;
+    }
 
     public async Task RemoveContainerAsync(string id, CancellationToken ct)
     {
-        await HostCommand.RunAsync(_runc, ["delete", "-f", id], ct).ConfigureAwait(false);
+        // Once conmon has recorded the exit, the container is deleted without a runc process.
         var bundle = Bundle(id);
+        if (!(File.Exists(Path.Combine(bundle, "exits", id)) && InitPid(id) is { } pid && RuncDelete.TryDeleteStopped(id, pid)))
+            await HostCommand.RunAsync(_runc, ["delete", "-f", id], ct).ConfigureAwait(false);
         var rootfs = Path.Combine(bundle, "rootfs");
         Mounts.Unmount(rootfs);
-        try
+        // The bundle first: a container whose data dir (and meta) is gone is gone for every lister.
+        foreach (var dir in new[] { bundle, Path.Combine(_containers, id) }.Distinct())
         {
-            if (Directory.Exists(bundle)) Directory.Delete(bundle, true);
+            try
+            {
+                if (Directory.Exists(dir)) Directory.Delete(dir, true);
+            }
+            catch (IOException)
+            {
+                await HostCommand.RunAsync("rm", ["-rf", "--one-file-system", dir], ct).ConfigureAwait(false);
+            }
         }
-        catch (IOException)
-        {
-            await HostCommand.RunAsync("rm", ["-rf", "--one-file-system", bundle], ct).ConfigureAwait(false);
-        }
+        _facts.TryRemove(id, out _);
     }
 
     public async Task<IReadOnlyList<ContainerStatus>> ListContainersAsync(string? podUid, CancellationToken ct)
@@ -295,7 +349,7 @@ public sealed partial class RuncRuntime : IRuntimeService
         {
             var id = Path.GetFileName(dir);
             if (!id.StartsWith(_idPrefix, StringComparison.Ordinal)) continue;
-            if (podUid != null && ContainerMeta.Read(dir)?.PodUid != podUid) continue;
+            if (podUid != null && Facts(id)?.Meta.PodUid != podUid) continue;
             if (await ContainerStatusAsync(id, ct).ConfigureAwait(false) is { } s) list.Add(s);
         }
         return list;
@@ -317,17 +371,29 @@ public sealed partial class RuncRuntime : IRuntimeService
 
     public async Task<ContainerStatus?> ContainerStatusAsync(string id, CancellationToken ct)
     {
-        var bundle = Bundle(id);
-        var meta = ContainerMeta.Read(bundle);
-        if (meta == null) return null;
+        if (Facts(id) is not { } facts) return null;
+        if (!Directory.Exists(facts.Bundle))
+        {
+            // Removed meanwhile by another runtime on the same data dir (an agent replacing this one), or its bundle
+            // went with a reboot: only the files say which.
+            _facts.TryRemove(new(id, facts));
+            if (Facts(id) is not { } fresh) return null;
+            facts = fresh;
+        }
+        if (facts.Final is { } final) return final;
+        var bundle = facts.Bundle;
+        var meta = facts.Meta;
         var exitFile = Path.Combine(bundle, "exits", id);
-        DateTimeOffset? started = null;
-        var startedText = ReadOr(Path.Combine(bundle, "started"));
-        if (DateTimeOffset.TryParse(startedText, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var st)) started = st;
+        var started = facts.Started;
+        if (started == null && DateTimeOffset.TryParse(ReadOr(Path.Combine(bundle, "started")), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var st))
+        {
+            started = st;
+            Learn(id, facts, facts = facts with { Started = st });
+        }
         // The common cases are read from files and /proc instead of exec'ing `runc state` (about 10 ms of CPU each,
         // for every container on every relist); anything in between asks runc.
         var runc = File.Exists(exitFile) ? "stopped"
-            : started != null && InitAlive(bundle) ? "running"
+            : started != null && InitAlive(id) ? "running"
             : await RuncStatusAsync(id, ct).ConfigureAwait(false);
         var state = runc switch
         {
@@ -339,6 +405,7 @@ public sealed partial class RuncRuntime : IRuntimeService
         int exitCode = 0;
         DateTimeOffset? finished = null;
         var reason = "";
+        var recorded = false;
         if (state == ContainerState.Exited)
         {
             // conmon writes the exit file after reaping; a stopped container without it is still being reaped.
@@ -347,6 +414,7 @@ public sealed partial class RuncRuntime : IRuntimeService
             {
                 int.TryParse(ReadOr(exitFile).Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out exitCode);
                 finished = File.GetLastWriteTimeUtc(exitFile);
+                recorded = true;
             }
             else
             {
@@ -356,15 +424,17 @@ public sealed partial class RuncRuntime : IRuntimeService
             if (File.Exists(Path.Combine(bundle, "persist", "oom")) || OomKilled(meta)) reason = "OOMKilled";
             started ??= finished;
         }
-        return new ContainerStatus(id, meta.PodUid, meta.PodNamespace, meta.PodName, meta.Name, meta.Attempt, meta.Image, state,
-            meta.CreatedAt, started, finished, exitCode, reason, LogPath(bundle));
+        var status = new ContainerStatus(id, meta.PodUid, meta.PodNamespace, meta.PodName, meta.Name, meta.Attempt, meta.Image, state,
+            meta.CreatedAt, started, finished, exitCode, reason, LogPath(id));
+        if (recorded) Learn(id, facts, facts with { Final = status });
+        return status;
     }
 
     /// <summary>The container's init process (conmon's pid file) is alive and not yet a zombie awaiting conmon's reap.</summary>
-    private static bool InitAlive(string bundle)
+    private bool InitAlive(string id)
     {
         // A recycled pid would be another process: the container's init is a child of its conmon.
-        return InitPid(bundle) is { } pid && LiveStat(pid) is { Length: > 1 } fields && fields[1] == ReadOr(Path.Combine(bundle, "conmon.pid")).Trim();
+        return InitPid(id) is { } pid && LiveStat(pid) is { Length: > 1 } fields && fields[1] == ConmonPid(id);
     }
     public Task<Anvil.Node.Exec.ExecProcess> ExecAsync(string id, Anvil.Node.Exec.ExecOptions options, CancellationToken ct) =>
         Task.FromResult<Anvil.Node.Exec.ExecProcess>(Anvil.Node.Exec.RuncExecProcess.Start(_runc, id, Bundle(id), options));

@@ -51,7 +51,13 @@ public sealed partial class KubeletServer : IAsyncDisposable
 
     public async Task StartAsync(CancellationToken ct)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        // As the API server's: no appsettings reload. Its watcher covered the working directory recursively (a data dir
+        // under it too) and woke on every container's files, adding a watch for each new directory.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+        });
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k =>
         {

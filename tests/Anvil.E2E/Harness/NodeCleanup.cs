@@ -3,9 +3,12 @@ using System.Text.Json.Nodes;
 
 namespace Anvil.E2E.Harness;
 
-/// <summary>Removes the runc containers whose bundles lie under a directory (runc delete -f, unmount rootfs).</summary>
+/// <summary>Removes the runc containers of a data dir (runc delete -f, unmount rootfs, remove the bundle).</summary>
 internal static class NodeCleanup
 {
+    /// <summary>Where the runtime keeps containers' bundles (RuncRuntime's default run dir).</summary>
+    private const string RunBundles = "/run/anvil/containers";
+
     public static async Task RemoveContainersUnderAsync(string dir)
     {
         var runc = File.Exists("/usr/sbin/runc") ? "/usr/sbin/runc" : "/usr/bin/runc";
@@ -20,11 +23,16 @@ internal static class NodeCleanup
             await RunAsync(runc, "delete", "-f", (string?)c["id"] ?? "").ConfigureAwait(false);
             await RunAsync("umount", "-l", Path.Combine(bundle, "rootfs")).ConfigureAwait(false);
         }
-        // Rootfs overlays of containers runc no longer knows.
+        // Bundles live in the runtime's run dir (tmpfs), named by the containers in the data dir.
         var containers = Path.Combine(dir, "containers");
         if (Directory.Exists(containers))
-            foreach (var b in Directory.GetDirectories(containers))
-                await RunAsync("umount", "-l", Path.Combine(b, "rootfs")).ConfigureAwait(false);
+            foreach (var id in Directory.GetDirectories(containers).Select(Path.GetFileName).OfType<string>())
+            {
+                var bundle = Path.Combine(RunBundles, id);
+                await RunAsync(runc, "delete", "-f", id).ConfigureAwait(false);
+                await RunAsync("umount", "-l", Path.Combine(bundle, "rootfs")).ConfigureAwait(false);
+                await RunAsync("rm", "-rf", "--one-file-system", bundle).ConfigureAwait(false);
+            }
     }
 
     /// <summary>Runs a host command; its exit code and stdout.</summary>
