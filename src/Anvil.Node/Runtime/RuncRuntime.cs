@@ -199,8 +199,7 @@ public sealed partial class RuncRuntime : IRuntimeService
     /// <summary>The process namespace of a running container's init, which an ephemeral container targeting it joins.</summary>
     private string TargetPidNamespace(string targetId)
     {
-        var bundle = Bundle(targetId);
-        if (!InitAlive(bundle) || InitPid(bundle) is not { } pid) throw new IOException($"target container {targetId} is not running");
+        if (!InitAlive(targetId) || InitPid(targetId) is not { } pid) throw new IOException($"target container {targetId} is not running");
         return $"/proc/{pid}/ns/pid";
     }
 
