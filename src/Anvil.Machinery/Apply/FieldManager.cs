@@ -54,20 +54,31 @@ public sealed class FieldManager
     /// </summary>
     public JsonObject Update(JsonObject? liveObj, JsonObject newObj, string manager, DateTimeOffset now)
     {
-        var managed = DecodeLiveOrNew(liveObj, newObj, ignoreNew: Subresource.Length > 0);
         var result = (JsonObject)newObj.DeepClone();
-        RemoveManagedFields(result);
+        UpdateInPlace(liveObj, result, manager, now);
+        return result;
+    }
+
+    /// <summary>
+    /// <see cref="Update"/> on <paramref name="obj"/> itself: only its <c>metadata.managedFields</c> change (what the
+    /// registry needs; no copy of the object).
+    /// </summary>
+    public void UpdateInPlace(JsonObject? liveObj, JsonObject obj, string manager, DateTimeOffset now)
+    {
+        var managed = DecodeLiveOrNew(liveObj, obj, ignoreNew: Subresource.Length > 0);
+        RemoveManagedFields(obj);
         var live = liveObj == null ? ZeroObject() : WithZeroStructs((JsonObject)liveObj.DeepClone());
         RemoveManagedFields(live);
 
         // An existing object without managed fields stays untracked until the next apply (skipNonApplied).
         if (managed.Count == 0 && !string.IsNullOrEmpty((string?)live["metadata"]?["uid"]))
-            return result;
+            return;
 
-        UpdateManaged(live, WithZeroStructs((JsonObject)result.DeepClone()), managed, ManagerName(manager), now);
+        // Compare only reads: the object itself serves when it lacks none of the zero structs.
+        var updated = LacksZeroStructs(obj) ? WithZeroStructs((JsonObject)obj.DeepClone()) : obj;
+        UpdateManaged(live, updated, managed, ManagerName(manager), now);
         CapUpdateManagers(managed);
-        SetManagedFields(result, managed);
-        return result;
+        SetManagedFields(obj, managed);
     }
 
     private void UpdateManaged(JsonObject live, JsonObject updated, ManagedFields managed, string manager, DateTimeOffset now)
@@ -310,6 +321,22 @@ public sealed class FieldManager
         if (Schema.Property("status") is { Kind: SchemaKind.Object }) obj["status"] = new JsonObject();
         if (Schema.Property("template") is { Kind: SchemaKind.Object } template) obj["template"] = ZeroStruct(template);
         return obj;
+    }
+
+    /// <summary>Whether <see cref="WithZeroStructs"/> would add anything to <paramref name="obj"/>.</summary>
+    private bool LacksZeroStructs(JsonObject obj)
+    {
+        return Lacks(obj, ZeroObject());
+
+        static bool Lacks(JsonObject target, JsonObject zero)
+        {
+            foreach (var (key, zeroValue) in zero)
+            {
+                if (!target.TryGetPropertyValue(key, out var existing)) return true;
+                if (existing is JsonObject t && zeroValue is JsonObject z && Lacks(t, z)) return true;
+            }
+            return false;
+        }
     }
 
     /// <summary>

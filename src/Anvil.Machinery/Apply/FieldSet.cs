@@ -161,7 +161,28 @@ public sealed class FieldSet
     }
 
     /// <summary>The FieldsV1 value as a node (key order preserved) for <c>metadata.managedFields[].fieldsV1</c>.</summary>
-    public JsonObject ToFieldsV1() => (JsonObject)JsonNode.Parse(ToJson())!;
+    /// <remarks>Built directly, the same members in the same order as <see cref="ToJson"/> (not printed and parsed again).</remarks>
+    public JsonObject ToFieldsV1()
+    {
+        var o = new JsonObject();
+        EmitContents(o, includeSelf: false);
+        return o;
+    }
+
+    private void EmitContents(JsonObject o, bool includeSelf)
+    {
+        if (includeSelf && (_members.Count > 0 || _children.Count > 0)) o["."] = new JsonObject();
+        foreach (var (pe, isMember, child) in Entries())
+        {
+            if (child == null) o[pe.Serialize()] = new JsonObject();
+            else
+            {
+                var c = new JsonObject();
+                child.EmitContents(c, includeSelf: isMember);
+                o[pe.Serialize()] = c;
+            }
+        }
+    }
 
     private void EmitContents(StringBuilder sb, bool includeSelf)
     {
@@ -172,15 +193,8 @@ public sealed class FieldSet
             sb.Append("\".\":{}");
             first = false;
         }
-        // Members and children interleave in path element order; an element in both carries "." inside.
-        var keys = new SortedSet<PathElement>(_members);
-        keys.UnionWith(_children.Keys);
-        foreach (var pe in keys)
+        foreach (var (pe, isMember, child) in Entries())
         {
-            var isMember = _members.Contains(pe);
-            _children.TryGetValue(pe, out var child);
-            if (child != null && child.IsEmpty) child = null;
-            if (!isMember && child == null) continue;
             if (!first) sb.Append(',');
             first = false;
             JsonValues.WriteGoString(sb, pe.Serialize());
@@ -189,6 +203,40 @@ public sealed class FieldSet
             else child.EmitContents(sb, includeSelf: isMember);
         }
         sb.Append('}');
+    }
+
+    /// <summary>
+    /// Members and non-empty children interleaved in path element order (both collections are sorted by it: one merge,
+    /// no set built); an element in both comes once, with its child.
+    /// </summary>
+    private List<(PathElement Element, bool IsMember, FieldSet? Child)> Entries()
+    {
+        var result = new List<(PathElement, bool, FieldSet?)>(_members.Count + _children.Count);
+        var comparer = Comparer<PathElement>.Default;
+        using var members = _members.GetEnumerator();
+        using var children = _children.GetEnumerator();
+        var hasMember = members.MoveNext();
+        var hasChild = children.MoveNext();
+        while (hasMember || hasChild)
+        {
+            var c = !hasMember ? 1 : !hasChild ? -1 : comparer.Compare(members.Current, children.Current.Key);
+            if (c < 0)
+            {
+                result.Add((members.Current, true, null));
+                hasMember = members.MoveNext();
+                continue;
+            }
+            var (pe, child) = children.Current;
+            var nonEmpty = child.IsEmpty ? null : child;
+            if (c == 0)
+            {
+                result.Add((pe, true, nonEmpty));
+                hasMember = members.MoveNext();
+            }
+            else if (nonEmpty != null) result.Add((pe, false, nonEmpty));
+            hasChild = children.MoveNext();
+        }
+        return result;
     }
 
     /// <summary>Reads FieldsV1 JSON text.</summary>
