@@ -26,6 +26,8 @@ public sealed class FieldManager
     private const string BeforeFirstApply = "before-first-apply";
     private const string AncientChanges = "ancient-changes";
 
+    private JsonObject? _zeroTemplate;
+
     public GroupVersionKind Kind { get; }
     public SchemaNode Schema { get; }
     /// <summary>Fields this endpoint resets (e.g. <c>status</c> for the main resource): never owned, never conflicting.</summary>
@@ -67,8 +69,9 @@ public sealed class FieldManager
     {
         var managed = DecodeLiveOrNew(liveObj, obj, ignoreNew: Subresource.Length > 0);
         RemoveManagedFields(obj);
-        var live = liveObj == null ? ZeroObject() : WithZeroStructs((JsonObject)liveObj.DeepClone());
-        RemoveManagedFields(live);
+        // A create compares against the zero object, which this only reads.
+        var live = liveObj == null ? ZeroTemplate : WithZeroStructs((JsonObject)liveObj.DeepClone());
+        if (liveObj != null) RemoveManagedFields(live);
 
         // An existing object without managed fields stays untracked until the next apply (skipNonApplied).
         if (managed.Count == 0 && !string.IsNullOrEmpty((string?)live["metadata"]?["uid"]))
@@ -182,7 +185,7 @@ public sealed class FieldManager
 
         // Fields of an object nobody tracked yet belong to "before-first-apply", so the applier cannot silently take them.
         if (managed.Count == 0)
-            UpdateManaged(ZeroObject(), live, managed, BeforeFirstApply, now);
+            UpdateManaged(ZeroTemplate, live, managed, BeforeFirstApply, now);
 
         var errors = new List<string>();
         var configSet = TypedOperations.ToFieldSet(config, Schema, errors);
@@ -323,10 +326,28 @@ public sealed class FieldManager
         return obj;
     }
 
+    /// <summary><see cref="ZeroObject"/> made once, for reading only (shared by concurrent requests: never modify it).</summary>
+    private JsonObject ZeroTemplate
+    {
+        get
+        {
+            if (_zeroTemplate is { } z) return z;
+            z = ZeroObject();
+            Touch(z); // materialise every node now so that concurrent readers never initialise one
+            return _zeroTemplate = z;
+
+            static void Touch(JsonNode? n)
+            {
+                if (n is not JsonObject o) return;
+                foreach (var (_, v) in o) Touch(v);
+            }
+        }
+    }
+
     /// <summary>Whether <see cref="WithZeroStructs"/> would add anything to <paramref name="obj"/>.</summary>
     private bool LacksZeroStructs(JsonObject obj)
     {
-        return Lacks(obj, ZeroObject());
+        return Lacks(obj, ZeroTemplate);
 
         static bool Lacks(JsonObject target, JsonObject zero)
         {
@@ -345,7 +366,7 @@ public sealed class FieldManager
     /// </summary>
     private JsonObject WithZeroStructs(JsonObject obj)
     {
-        Fill(obj, ZeroObject());
+        Fill(obj, ZeroTemplate);
         return obj;
 
         static void Fill(JsonObject target, JsonObject zero)
