@@ -117,4 +117,25 @@ public sealed class CreateTests(AnvilServer server) : E2ETest(server), IClassFix
             ],
             r.StderrLines);
     }
+
+    [Fact]
+    public async Task CreateAndUpdateAnswers_AreTheStoredObjectByteForByte()
+    {
+        var ns = await NamespaceAsync("create-answer-bytes");
+        var path = $"/api/v1/namespaces/{ns}/configmaps";
+
+        var created = await Api.PostAsync(path, """{"metadata":{"name":"cm","labels":{"b":"2","a":"1"},"annotations":{"x":"<&>"}},"data":{"k":"v é"}}""");
+        Assert.Equal(HttpStatusCode.Created, created.Status);
+        Assert.Equal("application/json", created.ContentType);
+        var got = await Api.GetAsync(path + "/cm");
+        Assert.Equal(got.Body, created.Body);
+        Assert.Contains($"\"resourceVersion\":\"{(string?)created.Json["metadata"]!["resourceVersion"]}\"", created.Body);
+
+        var meta = created.Json["metadata"]!;
+        var updated = await Api.PutAsync(path + "/cm",
+            $$$"""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm","resourceVersion":"{{{(string?)meta["resourceVersion"]}}}"},"data":{"k":"w"}}""");
+        Assert.Equal(HttpStatusCode.OK, updated.Status);
+        Assert.NotEqual((string?)meta["resourceVersion"], (string?)updated.Json["metadata"]!["resourceVersion"]);
+        Assert.Equal((await Api.GetAsync(path + "/cm")).Body, updated.Body);
+    }
 }

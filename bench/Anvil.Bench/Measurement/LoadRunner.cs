@@ -19,6 +19,7 @@ internal static class LoadRunner
         string? firstError = null;
         var perClient = new List<double>[clients];
         var cpuStart = CpuTime();
+        var gcStart = GcFigures.Now();
         var start = Stopwatch.GetTimestamp();
         var deadline = start + (long)(maxTime.TotalSeconds * Stopwatch.Frequency);
         long lastEnd = start;
@@ -57,7 +58,12 @@ internal static class LoadRunner
         foreach (var l in perClient) all.AddRange(l);
         var seconds = Stopwatch.GetElapsedTime(start, Math.Max(lastEnd, start + 1)).TotalSeconds;
         var cpu = CpuTime() - cpuStart;
-        return OpStats.From(name, clients, all, errors, seconds, firstError) with { CpuMsPerOp = all.Count > 0 ? cpu.TotalMilliseconds / all.Count : double.NaN };
+        var gc = GcFigures.Now() - gcStart;
+        return OpStats.From(name, clients, all, errors, seconds, firstError) with
+        {
+            CpuMsPerOp = all.Count > 0 ? cpu.TotalMilliseconds / all.Count : double.NaN,
+            Gc = gc,
+        };
     }
 
     /// <summary>CPU time of this process (server and clients): steadier than wall time on a shared machine.</summary>

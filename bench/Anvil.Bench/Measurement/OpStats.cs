@@ -14,6 +14,12 @@ internal sealed record OpStats(string Name, int Clients, int Ops, int Errors, do
     /// <summary>CPU time of the whole process during the phase per successful operation (NaN when not measured).</summary>
     public double CpuMsPerOp { get; init; } = double.NaN;
 
+    /// <summary>Garbage collections, their pause time and the bytes allocated in the whole process during the phase.</summary>
+    public GcFigures? Gc { get; init; }
+
+    /// <summary>Kilobytes allocated in the whole process (server and clients) per successful operation.</summary>
+    public double AllocKbPerOp => Gc is { } g && Ops > 0 ? g.AllocatedBytes / 1024.0 / Ops : double.NaN;
+
     public double Throughput => Seconds > 0 ? Ops / Seconds : 0;
 
     /// <summary>Builds the stats from latencies in milliseconds (any order).</summary>
@@ -48,6 +54,8 @@ internal sealed record OpStats(string Name, int Clients, int Ops, int Errors, do
         ["maxMs"] = Round(MaxMs),
         ["stalls"] = Stalls,
         ["cpuMsPerOp"] = Round(CpuMsPerOp),
+        ["allocKbPerOp"] = Round(AllocKbPerOp),
+        ["gc"] = Gc?.ToJson(),
         ["firstError"] = FirstError,
     };
 

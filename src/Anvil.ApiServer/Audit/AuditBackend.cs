@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Anvil.Machinery.Serialization;
@@ -56,6 +58,9 @@ public sealed class AuditBackend : IAsyncDisposable
     private async Task RunAsync()
     {
         var reader = _queue.Reader;
+        // One buffer and JSON writer for all events: a line is serialized in place, not copied per event.
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        await using var json = new Utf8JsonWriter(buffer, KubeJson.WriterOptions);
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
             var count = 0;
@@ -63,11 +68,13 @@ public sealed class AuditBackend : IAsyncDisposable
             {
                 try
                 {
-                    var bytes = KubeJson.ToBytes(e);
-                    var line = new byte[bytes.Length + 1];
-                    bytes.CopyTo(line, 0);
-                    line[^1] = (byte)'\n';
-                    _writer.Write(line);
+                    buffer.ResetWrittenCount();
+                    json.Reset(buffer);
+                    e.WriteTo(json, KubeJson.Options);
+                    json.Flush();
+                    buffer.GetSpan(1)[0] = (byte)'\n';
+                    buffer.Advance(1);
+                    _writer.Write(buffer.WrittenSpan);
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
                 {

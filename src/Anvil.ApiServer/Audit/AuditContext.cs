@@ -113,10 +113,17 @@ public sealed class AuditContext
         if (agent.Length > 0) e["userAgent"] = agent;
 
         JsonNode? requestObject = null;
+        (string? Name, string? Namespace) named = default;
         var body = RequestBody.Captured(_http);
-        if (body is { Length: > 0 } && Info.IsResourceRequest && (level >= AuditLevel.Request || (Info.Verb == "create" && Info.Name.Length == 0)))
-            requestObject = Decode(body, _http.Request.ContentType);
-        if (Info.IsResourceRequest) e["objectRef"] = ObjectRef(requestObject as JsonObject);
+        if (body is { Length: > 0 } && Info.IsResourceRequest)
+        {
+            if (level >= AuditLevel.Request) requestObject = Decode(body, _http.Request.ContentType);
+            else if (Info.Verb == "create" && Info.Name.Length == 0) named = CreatedName(body, _http.Request.ContentType);
+        }
+        if (requestObject?["metadata"] is JsonObject meta)
+            named = (meta["name"] is JsonValue n && n.TryGetValue<string>(out var s) ? s : null,
+                meta["namespace"] is JsonValue m && m.TryGetValue<string>(out var t) ? t : null);
+        if (Info.IsResourceRequest) e["objectRef"] = ObjectRef(named.Name, named.Namespace);
         if (stage != AuditStage.RequestReceived) e["responseStatus"] = ResponseStatus();
         if (level >= AuditLevel.Request && requestObject != null) e["requestObject"] = Trim(requestObject);
         if (stage == AuditStage.ResponseComplete && level == AuditLevel.RequestResponse && Capture?.Captured is { } response
@@ -172,16 +179,13 @@ public sealed class AuditContext
         return ips;
     }
 
-    private JsonObject ObjectRef(JsonObject? requestObject)
+    private JsonObject ObjectRef(string? bodyName, string? bodyNamespace)
     {
         var name = Info.Name;
         var ns = Info.Namespace;
         // As upstream's LogRequestObject: a create names its object in the body.
-        if (requestObject?["metadata"] is JsonObject meta)
-        {
-            if (name.Length == 0 && meta["name"] is JsonValue n && n.TryGetValue<string>(out var s)) name = s;
-            if (ns.Length == 0 && Info.Resource != "namespaces" && meta["namespace"] is JsonValue m && m.TryGetValue<string>(out var t)) ns = t;
-        }
+        if (name.Length == 0 && bodyName != null) name = bodyName;
+        if (ns.Length == 0 && Info.Resource != "namespaces" && bodyNamespace != null) ns = bodyNamespace;
         var o = new JsonObject { ["resource"] = Info.Resource };
         if (ns.Length > 0) o["namespace"] = ns;
         if (name.Length > 0) o["name"] = name;
@@ -213,6 +217,64 @@ public sealed class AuditContext
             foreach (var item in items)
                 (item?["metadata"] as JsonObject)?.Remove("managedFields");
         return o;
+    }
+
+    /// <summary>
+    /// metadata.name and metadata.namespace of a create's body. A JSON body is only scanned (at Metadata level this
+    /// is all the event needs from it); other media types are decoded.
+    /// </summary>
+    private static (string? Name, string? Namespace) CreatedName(byte[] body, string? contentType)
+    {
+        var media = RequestBody.MediaType(contentType);
+        if (media.Length == 0 || media == "application/json")
+        {
+            try
+            {
+                return ScanMetadata(body);
+            }
+            catch (JsonException)
+            {
+                return default;
+            }
+        }
+        return Decode(body, contentType) is JsonObject { } o && o["metadata"] is JsonObject meta
+            ? (meta["name"] is JsonValue n && n.TryGetValue<string>(out var s) ? s : null,
+               meta["namespace"] is JsonValue m && m.TryGetValue<string>(out var t) ? t : null)
+            : default;
+    }
+
+    /// <summary>String values of top-level metadata.name/namespace; the last of repeated keys wins, as Go's decoder.</summary>
+    private static (string? Name, string? Namespace) ScanMetadata(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = KubeJson.DocumentOptions.MaxDepth });
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return default;
+        (string? Name, string? Namespace) found = default;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isMetadata = reader.ValueTextEquals("metadata"u8);
+            reader.Read();
+            if (!isMetadata || reader.TokenType != JsonTokenType.StartObject)
+            {
+                if (isMetadata) found = default;
+                reader.Skip();
+                continue;
+            }
+            found = default;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var field = reader.ValueTextEquals("name"u8) ? 1 : reader.ValueTextEquals("namespace"u8) ? 2 : 0;
+                reader.Read();
+                if (field == 0) reader.Skip();
+                else
+                {
+                    var value = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                    if (field == 1) found.Name = value;
+                    else found.Namespace = value;
+                    reader.Skip();
+                }
+            }
+        }
+        return found;
     }
 
     /// <summary>A body as JSON, or null when it is not JSON, YAML or Kubernetes protobuf (then it is not logged).</summary>

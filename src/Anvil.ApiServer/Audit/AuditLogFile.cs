@@ -19,6 +19,9 @@ public sealed class AuditLogFile : IAuditLogWriter
     private readonly TimeProvider _time;
     private FileStream? _file;
 
+    // The file's size, kept here: asking the stream costs an fstat per event (only this writer appends).
+    private long _length;
+
     /// <param name="maxSizeBytes">Rotate before the file would grow past this (0 = never; <c>--audit-log-maxsize</c> × 1 MiB).</param>
     public AuditLogFile(string path, long maxSizeBytes, int maxBackups, int maxAgeDays, TimeProvider? time = null)
     {
@@ -34,12 +37,13 @@ public sealed class AuditLogFile : IAuditLogWriter
     public void Write(ReadOnlySpan<byte> line)
     {
         var file = _file ??= Open();
-        if (_maxBytes > 0 && file.Length > 0 && file.Length + line.Length > _maxBytes)
+        if (_maxBytes > 0 && _length > 0 && _length + line.Length > _maxBytes)
         {
             Rotate();
             file = _file!;
         }
         file.Write(line);
+        _length += line.Length;
     }
 
     public void Flush() => _file?.Flush();
@@ -61,8 +65,11 @@ public sealed class AuditLogFile : IAuditLogWriter
             Access = FileAccess.Write,
             Share = FileShare.Read,
             UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            // A batch of events goes out in one write at its flush rather than one per few events.
+            BufferSize = 64 * 1024,
         });
         File.SetUnixFileMode(_path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        _length = fs.Length;
         return fs;
     }
 

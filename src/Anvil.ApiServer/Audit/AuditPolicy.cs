@@ -12,6 +12,9 @@ namespace Anvil.ApiServer.Audit;
 /// </summary>
 public sealed class AuditPolicy
 {
+    // Decisions depend only on the rule (and the credentials cap): made once, not per request.
+    private AuditPolicyDecision?[]? _decisions;
+
     public IReadOnlyList<AuditPolicyRule> Rules { get; init; } = [];
     public IReadOnlyList<AuditStage> OmitStages { get; init; } = [];
     public bool OmitManagedFields { get; init; }
@@ -29,16 +32,27 @@ public sealed class AuditPolicy
 
     public AuditPolicyDecision Evaluate(UserInfo? user, RequestInfo info)
     {
-        foreach (var rule in Rules)
+        var rules = Rules;
+        for (var i = 0; i < rules.Count; i++)
         {
+            var rule = rules[i];
             if (!rule.Matches(user, info)) continue;
-            var level = rule.Level;
-            if (level > AuditLevel.Metadata && CarriesCredentials(info)) level = AuditLevel.Metadata;
-            var omit = new HashSet<AuditStage>(OmitStages);
-            omit.UnionWith(rule.OmitStages);
-            return new AuditPolicyDecision(level, omit, rule.OmitManagedFields ?? OmitManagedFields);
+            var capped = rule.Level > AuditLevel.Metadata && CarriesCredentials(info);
+            return DecisionFor(i, rule, capped);
         }
         return AuditPolicyDecision.None;
+    }
+
+    private AuditPolicyDecision DecisionFor(int index, AuditPolicyRule rule, bool capped)
+    {
+        var cache = _decisions;
+        if (cache == null || cache.Length != Rules.Count * 2)
+            _decisions = cache = new AuditPolicyDecision?[Rules.Count * 2];
+        ref var slot = ref cache[index * 2 + (capped ? 1 : 0)];
+        if (slot != null) return slot;
+        var omit = new HashSet<AuditStage>(OmitStages);
+        omit.UnionWith(rule.OmitStages);
+        return slot = new AuditPolicyDecision(capped ? AuditLevel.Metadata : rule.Level, omit, rule.OmitManagedFields ?? OmitManagedFields);
     }
 
     /// <summary>Requests whose bodies hold secret data or tokens.</summary>

@@ -24,9 +24,24 @@ public sealed partial class ApiHandler
         if (info.Name.Length > 0) throw StatusError.MethodNotSupported(def.GroupResource, "POST");
         var options = BuildWriteOptions(ctx, user, "");
         var obj = DecodeFor(ctx, def, body, options);
+        options.Stored = null;
         var created = await _store.CreateAsync(def, ns, obj, options, ct).ConfigureAwait(false);
         ResponseWriter.AddWarnings(ctx, options.Warnings);
-        await WriteSingleAsync(ctx, def, created, format, 201).ConfigureAwait(false);
+        if (!await TryWriteStoredAsync(ctx, options, format, 201).ConfigureAwait(false))
+            await WriteSingleAsync(ctx, def, created, format, 201).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A plain JSON answer to a write the registry stored is the stored bytes with the new resourceVersion: the same
+    /// bytes as serializing the returned object, without doing it. False when that does not apply.
+    /// </summary>
+    private static async Task<bool> TryWriteStoredAsync(HttpContext ctx, WriteOptions options, OutputFormat format, int status)
+    {
+        if (options.Stored is not { } stored || format.Shape != OutputShape.Object || format.Yaml) return false;
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(stored.Json.Length + 48);
+        if (!StoredJson.TryWriteWithResourceVersion(stored.Json.Span, stored.Revision, buffer)) return false;
+        await ResponseWriter.WriteBytesAsync(ctx, status, buffer.WrittenMemory, "application/json").ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>Decodes a body for <paramref name="def"/>: media type, apiVersion/kind agreement, field validation.</summary>
@@ -64,9 +79,11 @@ public sealed partial class ApiHandler
             return;
         }
         var obj = DecodeFor(ctx, def, body, options);
+        options.Stored = null;
         var (stored, created) = await _store.UpdateAsync(def, ns, info.Name, obj, options, ct).ConfigureAwait(false);
         ResponseWriter.AddWarnings(ctx, options.Warnings);
-        await WriteSingleAsync(ctx, def, stored, format, created ? 201 : 200).ConfigureAwait(false);
+        if (!await TryWriteStoredAsync(ctx, options, format, created ? 201 : 200).ConfigureAwait(false))
+            await WriteSingleAsync(ctx, def, stored, format, created ? 201 : 200).ConfigureAwait(false);
     }
 
     /// <summary>Updates a workload through its Scale: <paramref name="change"/> maps the current Scale to the desired one.</summary>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -20,18 +21,47 @@ public static class RequestBody
     {
         if (Captured(request.HttpContext) is { } read) return read;
         if (request.ContentLength > MaxBytes) throw TooLarge();
-        using var ms = new MemoryStream();
-        var buffer = new byte[81920];
-        while (true)
-        {
-            var n = await request.Body.ReadAsync(buffer, ct).ConfigureAwait(false);
-            if (n == 0) break;
-            if (ms.Length + n > MaxBytes) throw TooLarge();
-            ms.Write(buffer, 0, n);
-        }
-        var body = ms.ToArray();
+        var body = request.ContentLength is { } length
+            ? await ReadExactAsync(request.Body, (int)length, ct).ConfigureAwait(false)
+            : await ReadToEndAsync(request.Body, ct).ConfigureAwait(false);
         request.HttpContext.Items[CapturedKey] = body;
         return body;
+    }
+
+    /// <summary>A body of announced length goes straight into its array: no copy, no scratch buffer per request.</summary>
+    private static async Task<byte[]> ReadExactAsync(Stream stream, int length, CancellationToken ct)
+    {
+        var body = length == 0 ? [] : new byte[length];
+        var read = 0;
+        while (read < length)
+        {
+            var n = await stream.ReadAsync(body.AsMemory(read), ct).ConfigureAwait(false);
+            if (n == 0) break;
+            read += n;
+        }
+        // The server enforces Content-Length; a short body is what arrived.
+        return read == length ? body : body[..read];
+    }
+
+    private static async Task<byte[]> ReadToEndAsync(Stream stream, CancellationToken ct)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            using var ms = new MemoryStream();
+            while (true)
+            {
+                var n = await stream.ReadAsync(buffer, ct).ConfigureAwait(false);
+                if (n == 0) break;
+                if (ms.Length + n > MaxBytes) throw TooLarge();
+                ms.Write(buffer, 0, n);
+            }
+            return ms.ToArray();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>The body as <see cref="ReadAsync"/> read it, or null when the handler did not read it.</summary>

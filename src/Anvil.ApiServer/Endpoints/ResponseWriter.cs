@@ -23,7 +23,7 @@ public static class ResponseWriter
         await ctx.Response.Body.WriteAsync(bytes, ctx.RequestAborted).ConfigureAwait(false);
     }
 
-    public static async Task WriteBytesAsync(HttpContext ctx, int status, byte[] body, string contentType)
+    public static async Task WriteBytesAsync(HttpContext ctx, int status, ReadOnlyMemory<byte> body, string contentType)
     {
         ctx.Response.StatusCode = status;
         ctx.Response.ContentType = contentType;

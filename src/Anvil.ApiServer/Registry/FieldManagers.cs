@@ -24,24 +24,12 @@ public sealed class FieldManagers(TimeProvider time) : IManagedFieldsHook
         });
 
     public void OnCreate(ResourceDefinition def, JsonObject obj, WriteOptions options) =>
-        Replace(obj, For(def, options.Subresource).Update(null, obj, options.FieldManager, time.GetUtcNow()));
+        For(def, options.Subresource).UpdateInPlace(null, obj, options.FieldManager, time.GetUtcNow());
 
     public void OnUpdate(ResourceDefinition def, JsonObject obj, JsonObject old, WriteOptions options) =>
-        Replace(obj, For(def, options.Subresource).Update(old, obj, options.FieldManager, time.GetUtcNow()));
+        For(def, options.Subresource).UpdateInPlace(old, obj, options.FieldManager, time.GetUtcNow());
 
     /// <summary>Server-side apply of <paramref name="applied"/> onto <paramref name="live"/> (null = create).</summary>
     public JsonObject Apply(ResourceDefinition def, JsonObject? live, JsonObject applied, WriteOptions options, bool force) =>
         For(def, options.Subresource).Apply(live, applied, options.FieldManager, force, time.GetUtcNow());
-
-    /// <summary>Copies the manager's result into the object the store holds (same instance for the caller).</summary>
-    private static void Replace(JsonObject target, JsonObject result)
-    {
-        if (ReferenceEquals(target, result)) return;
-        foreach (var key in target.Select(p => p.Key).ToList()) target.Remove(key);
-        foreach (var (key, value) in result.ToList())
-        {
-            result.Remove(key);
-            target[key] = value;
-        }
-    }
 }

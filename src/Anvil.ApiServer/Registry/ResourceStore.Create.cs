@@ -47,6 +47,7 @@ public sealed partial class ResourceStore
         {
             var rev = await _store.CreateAsync(def.Key(ns, ObjectMeta.Name(obj)), bytes, ct).ConfigureAwait(false);
             SetRevision(obj, rev);
+            options.Stored = (bytes, rev);
             return obj;
         }
         catch (KeyExistsException)

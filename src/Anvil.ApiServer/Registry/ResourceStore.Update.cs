@@ -162,6 +162,7 @@ public sealed partial class ResourceStore
         }
         var newRev = await _store.UpdateAsync(def.Key(ns, name), bytes, oldRevision, ct).ConfigureAwait(false);
         SetRevision(obj, newRev);
+        options.Stored = (bytes, newRev);
         return obj;
     }
 

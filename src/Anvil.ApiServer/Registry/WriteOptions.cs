@@ -16,6 +16,12 @@ public sealed record WriteOptions
     /// <summary>Server-side apply has already recorded managedFields for this write.</summary>
     public bool IsApply { get; init; }
 
+    /// <summary>
+    /// Set by the registry when a create or update was stored: the stored JSON (without resourceVersion) and its
+    /// revision, which are the returned object's bytes, so a JSON answer needs no second serialization.
+    /// </summary>
+    public (ReadOnlyMemory<byte> Json, long Revision)? Stored { get; set; }
+
     /// <summary>Warnings collected while processing, returned in the Warning header.</summary>
     public List<string> Warnings { get; } = [];
 }

@@ -26,6 +26,8 @@ public sealed class FieldManager
     private const string BeforeFirstApply = "before-first-apply";
     private const string AncientChanges = "ancient-changes";
 
+    private JsonObject? _zeroTemplate;
+
     public GroupVersionKind Kind { get; }
     public SchemaNode Schema { get; }
     /// <summary>Fields this endpoint resets (e.g. <c>status</c> for the main resource): never owned, never conflicting.</summary>
@@ -54,20 +56,32 @@ public sealed class FieldManager
     /// </summary>
     public JsonObject Update(JsonObject? liveObj, JsonObject newObj, string manager, DateTimeOffset now)
     {
-        var managed = DecodeLiveOrNew(liveObj, newObj, ignoreNew: Subresource.Length > 0);
         var result = (JsonObject)newObj.DeepClone();
-        RemoveManagedFields(result);
-        var live = liveObj == null ? ZeroObject() : WithZeroStructs((JsonObject)liveObj.DeepClone());
-        RemoveManagedFields(live);
+        UpdateInPlace(liveObj, result, manager, now);
+        return result;
+    }
+
+    /// <summary>
+    /// <see cref="Update"/> on <paramref name="obj"/> itself: only its <c>metadata.managedFields</c> change (what the
+    /// registry needs; no copy of the object).
+    /// </summary>
+    public void UpdateInPlace(JsonObject? liveObj, JsonObject obj, string manager, DateTimeOffset now)
+    {
+        var managed = DecodeLiveOrNew(liveObj, obj, ignoreNew: Subresource.Length > 0);
+        RemoveManagedFields(obj);
+        // A create compares against the zero object, which this only reads.
+        var live = liveObj == null ? ZeroTemplate : WithZeroStructs((JsonObject)liveObj.DeepClone());
+        if (liveObj != null) RemoveManagedFields(live);
 
         // An existing object without managed fields stays untracked until the next apply (skipNonApplied).
         if (managed.Count == 0 && !string.IsNullOrEmpty((string?)live["metadata"]?["uid"]))
-            return result;
+            return;
 
-        UpdateManaged(live, WithZeroStructs((JsonObject)result.DeepClone()), managed, ManagerName(manager), now);
+        // Compare only reads: the object itself serves when it lacks none of the zero structs.
+        var updated = LacksZeroStructs(obj) ? WithZeroStructs((JsonObject)obj.DeepClone()) : obj;
+        UpdateManaged(live, updated, managed, ManagerName(manager), now);
         CapUpdateManagers(managed);
-        SetManagedFields(result, managed);
-        return result;
+        SetManagedFields(obj, managed);
     }
 
     private void UpdateManaged(JsonObject live, JsonObject updated, ManagedFields managed, string manager, DateTimeOffset now)
@@ -171,7 +185,7 @@ public sealed class FieldManager
 
         // Fields of an object nobody tracked yet belong to "before-first-apply", so the applier cannot silently take them.
         if (managed.Count == 0)
-            UpdateManaged(ZeroObject(), live, managed, BeforeFirstApply, now);
+            UpdateManaged(ZeroTemplate, live, managed, BeforeFirstApply, now);
 
         var errors = new List<string>();
         var configSet = TypedOperations.ToFieldSet(config, Schema, errors);
@@ -312,13 +326,47 @@ public sealed class FieldManager
         return obj;
     }
 
+    /// <summary><see cref="ZeroObject"/> made once, for reading only (shared by concurrent requests: never modify it).</summary>
+    private JsonObject ZeroTemplate
+    {
+        get
+        {
+            if (_zeroTemplate is { } z) return z;
+            z = ZeroObject();
+            Touch(z); // materialise every node now so that concurrent readers never initialise one
+            return _zeroTemplate = z;
+
+            static void Touch(JsonNode? n)
+            {
+                if (n is not JsonObject o) return;
+                foreach (var (_, v) in o) Touch(v);
+            }
+        }
+    }
+
+    /// <summary>Whether <see cref="WithZeroStructs"/> would add anything to <paramref name="obj"/>.</summary>
+    private bool LacksZeroStructs(JsonObject obj)
+    {
+        return Lacks(obj, ZeroTemplate);
+
+        static bool Lacks(JsonObject target, JsonObject zero)
+        {
+            foreach (var (key, zeroValue) in zero)
+            {
+                if (!target.TryGetPropertyValue(key, out var existing)) return true;
+                if (existing is JsonObject t && zeroValue is JsonObject z && Lacks(t, z)) return true;
+            }
+            return false;
+        }
+    }
+
     /// <summary>
     /// The object as Go would hold it: always-present structs filled in where absent, so a stored JSON document
     /// that omits e.g. <c>status</c> compares as the apiserver's typed object would.
     /// </summary>
     private JsonObject WithZeroStructs(JsonObject obj)
     {
-        Fill(obj, ZeroObject());
+        Fill(obj, ZeroTemplate);
         return obj;
 
         static void Fill(JsonObject target, JsonObject zero)

@@ -136,17 +136,27 @@ internal static class TypedOperations
         {
             var lo = l as JsonObject;
             var ro = r as JsonObject;
-            var keys = new List<string>();
-            if (lo != null) keys.AddRange(lo.Select(p => p.Key));
-            if (ro != null) keys.AddRange(ro.Select(p => p.Key).Where(k => lo == null || !lo.ContainsKey(k)));
-            foreach (var key in keys)
+            // Left's keys in order, then right's that left lacks (nothing here modifies either object).
+            if (lo != null)
             {
-                JsonNode? lv = null, rv = null;
-                var lkp = lo != null && lo.TryGetPropertyValue(key, out lv);
-                var rkp = ro != null && ro.TryGetPropertyValue(key, out rv);
-                path.Add(PathElement.Field(key));
-                Compare(lv, lkp, rv, rkp, atom.FieldType(key), path, c);
-                path.RemoveAt(path.Count - 1);
+                foreach (var (key, lv) in lo)
+                {
+                    JsonNode? rv = null;
+                    var rkp = ro != null && ro.TryGetPropertyValue(key, out rv);
+                    path.Add(PathElement.Field(key));
+                    Compare(lv, true, rv, rkp, atom.FieldType(key), path, c);
+                    path.RemoveAt(path.Count - 1);
+                }
+            }
+            if (ro != null)
+            {
+                foreach (var (key, rv) in ro)
+                {
+                    if (lo != null && lo.ContainsKey(key)) continue;
+                    path.Add(PathElement.Field(key));
+                    Compare(null, false, rv, true, atom.FieldType(key), path, c);
+                    path.RemoveAt(path.Count - 1);
+                }
             }
         }
         if (!lp) c.Added.Insert(path);

@@ -114,6 +114,32 @@ public sealed class AuditRecorderTests
         Assert.Equal("""{"metadata":{},"code":201}""", e["responseStatus"]!.ToJsonString());
     }
 
+    [Theory]
+    [InlineData("/api/v1/namespaces/ns/configmaps", """{"data":{"name":"d"},"metadata":{"labels":{"name":"l"},"name":"cm1","namespace":"other"}}""", "application/json",
+        """{"resource":"configmaps","namespace":"ns","name":"cm1","apiVersion":"v1"}""")]
+    [InlineData("/api/v1/configmaps", """{"metadata":{"namespace":"b","name":"a","name":"cm2"}}""", "application/json",
+        """{"resource":"configmaps","namespace":"b","name":"cm2","apiVersion":"v1"}""")]
+    [InlineData("/api/v1/namespaces", """{"metadata":{"name":"team","namespace":"x"}}""", "application/json; charset=utf-8",
+        """{"resource":"namespaces","name":"team","apiVersion":"v1"}""")]
+    [InlineData("/api/v1/namespaces/ns/configmaps", """{"metadata":{"generateName":"cm-"}}""", "application/json",
+        """{"resource":"configmaps","namespace":"ns","apiVersion":"v1"}""")]
+    [InlineData("/api/v1/namespaces/ns/configmaps", """{"metadata":{"name":"cm1"}""", "application/json",
+        """{"resource":"configmaps","namespace":"ns","apiVersion":"v1"}""")]
+    [InlineData("/api/v1/namespaces/ns/configmaps", "metadata:\n  name: cm3\n", "application/yaml",
+        """{"resource":"configmaps","namespace":"ns","name":"cm3","apiVersion":"v1"}""")]
+    public async Task MetadataLevel_CreateNamesItsObjectFromTheBody(string path, string body, string contentType, string objectRef)
+    {
+        var ctx = Request("POST", path, "", body, contentType);
+        var events = await RunAsync(Level("Metadata"), ctx, async c =>
+        {
+            await RequestBody.ReadAsync(c.Request, default);
+            await ResponseWriter.WriteObjectAsync(c, 201, new JsonObject { ["kind"] = "ConfigMap" });
+        }, Admin);
+
+        Assert.Equal(objectRef, Assert.Single(events)["objectRef"]!.ToJsonString());
+        Assert.Null(events[0]["requestObject"]);
+    }
+
     [Fact]
     public async Task RequestLevel_LogsTheRequestObjectOnly()
     {

@@ -15,6 +15,27 @@ public sealed class FieldSetTests
     public void FieldsV1RoundTripsExactly(string json) =>
         Assert.Equal(json, FieldSet.FromJson(json).ToJson());
 
+    [Theory]
+    [InlineData("{\"f:metadata\":{\"f:labels\":{\".\":{},\"f:app\":{}}},\"f:spec\":{\"f:containers\":{\"k:{\\\"name\\\":\\\"a\\\"}\":{\".\":{},\"f:image\":{}}}}}")]
+    [InlineData("{\"f:data\":{\".\":{},\"f:a\":{},\"f:b\":{}}}")]
+    [InlineData("{\"f:metadata\":{\"f:finalizers\":{\".\":{},\"v:\\\"a\\\"\":{},\"v:\\\"b\\\"\":{}}}}")]
+    [InlineData("{}")]
+    public void FieldsV1NodeHasTheMembersOfTheText(string json) =>
+        Assert.Equal(json, FieldSet.FromJson(json).ToFieldsV1().ToJsonString(Anvil.Machinery.Serialization.KubeJson.Options));
+
+    [Fact]
+    public void FieldsV1NodeInterleavesMembersAndChildrenAndDropsEmptyChildren()
+    {
+        var set = FieldSet.Of("spec.b", "spec.a.x", "spec.c", "spec.a", "metadata.labels.z");
+        set.Insert(FieldPath.ParseDotted("spec.d"));
+        var expected = "{\"f:metadata\":{\"f:labels\":{\"f:z\":{}}},\"f:spec\":{\"f:a\":{\".\":{},\"f:x\":{}},\"f:b\":{},\"f:c\":{},\"f:d\":{}}}";
+        Assert.Equal(expected, set.ToJson());
+        Assert.Equal(expected, set.ToFieldsV1().ToJsonString(Anvil.Machinery.Serialization.KubeJson.Options));
+        var withEmptyChild = set.Difference(FieldSet.Of("metadata.labels.z"));
+        Assert.Equal("{\"f:spec\":{\"f:a\":{\".\":{},\"f:x\":{}},\"f:b\":{},\"f:c\":{},\"f:d\":{}}}", withEmptyChild.ToFieldsV1().ToJsonString(Anvil.Machinery.Serialization.KubeJson.Options));
+        Assert.Equal(withEmptyChild.ToJson(), withEmptyChild.ToFieldsV1().ToJsonString(Anvil.Machinery.Serialization.KubeJson.Options));
+    }
+
     [Fact]
     public void SerializationSortsAndPutsSelfFirst()
     {
