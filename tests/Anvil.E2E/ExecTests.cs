@@ -64,6 +64,43 @@ public sealed class ExecTests(AnvilNodeServer server) : E2ETest(server), IClassF
     }
 
     [Fact]
+    public async Task ThePodsOwnEtcFilesAreWritableUnlessTheRootIsReadOnly()
+    {
+        if (Unavailable() is { } why) { Console.WriteLine($"skipped: {why}"); return; }
+        var ns = await NamespaceAsync("exec-etc");
+        await CreateAsync(ns, $$"""
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: files}
+            spec:
+              nodeName: {{AnvilNodeServer.NodeName}}
+              terminationGracePeriodSeconds: 1
+              containers:
+              - {name: main, image: busybox, command: [sleep, "3600"]}
+              - {name: locked, image: busybox, command: [sleep, "3600"], securityContext: {readOnlyRootFilesystem: true}}
+            """);
+        await EventuallyAsync("pod files running", async () =>
+        {
+            var r = await K("get", "pod", "files", "-n", ns, "-o", "jsonpath={.status.phase} {.status.containerStatuses[*].ready}");
+            return (r.Stdout == "Running true true", r.ToString());
+        }, RunTimeout);
+
+        // As the kubelet mounts them: /etc/hostname is the pod's name; /etc/hosts and /etc/resolv.conf may be changed.
+        Assert.Equal("files\n", (await K("exec", "files", "-n", ns, "-c", "main", "--", "cat", "/etc/hostname")).Succeeded().Stdout);
+        (await K("exec", "files", "-n", ns, "-c", "main", "--", "sh", "-c", "echo '10.0.0.9 extra' >> /etc/hosts && touch /made")).Succeeded();
+        Assert.Equal("10.0.0.9 extra\n", (await K("exec", "files", "-n", ns, "-c", "main", "--", "tail", "-n", "1", "/etc/hosts")).Succeeded().Stdout);
+
+        // readOnlyRootFilesystem: neither the root nor those files can be written.
+        var root = await K("exec", "files", "-n", ns, "-c", "locked", "--", "touch", "/made");
+        Assert.Equal(1, root.ExitCode);
+        Assert.Contains("touch: /made: Read-only file system", root.Stderr);
+        var hosts = await K("exec", "files", "-n", ns, "-c", "locked", "--", "sh", "-c", "echo x >> /etc/hosts");
+        Assert.Equal(1, hosts.ExitCode);
+        Assert.Contains("Read-only file system", hosts.Stderr);
+        Assert.Equal("files\n", (await K("exec", "files", "-n", ns, "-c", "locked", "--", "cat", "/etc/hostname")).Succeeded().Stdout);
+    }
+
+    [Fact]
     public async Task StdinIsPipedToTheCommand()
     {
         if (Unavailable() is { } why) { Console.WriteLine($"skipped: {why}"); return; }

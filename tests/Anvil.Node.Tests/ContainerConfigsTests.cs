@@ -26,6 +26,39 @@ public sealed class ContainerConfigsTests
     [InlineData("registry.example/busybox", null)]
     public void ImageReferences(string reference, string? local) => Assert.Equal(local, ImageStore.LocalName(reference));
 
+    [Theory]
+    [InlineData("""{"readOnlyRootFilesystem":true}""", true)]
+    [InlineData("""{"readOnlyRootFilesystem":false}""", false)]
+    [InlineData("{}", false)]
+    public void ReadOnlyRootFilesystemMakesTheRootAndThePodsEtcFilesReadOnly(string securityContext, bool readOnly)
+    {
+        var pod = JsonNode.Parse("""{"metadata":{"name":"p","namespace":"ns","uid":"u1"},"spec":{}}""")!.AsObject();
+        var c = JsonNode.Parse($$"""{"name":"c","image":"busybox","command":["true"],"securityContext":{{securityContext}}}""")!.AsObject();
+        var cfg = ContainerConfigs.From(pod, c, "/img", 0);
+        Assert.Equal(readOnly, cfg.ReadOnlyRootfs);
+
+        var dir = Directory.CreateTempSubdirectory("anvil-ocispec-").FullName;
+        try
+        {
+            var sandbox = new Anvil.Node.Network.PodSandbox("u1", "ns", "p", "p", false, "anvt-x", "10.0.0.2", dir);
+            foreach (var f in new[] { sandbox.HostsPath, sandbox.ResolvConfPath, sandbox.HostnamePath }) File.WriteAllText(f, "x\n");
+            var spec = OciSpec.Build(cfg, "/rootfs", "/cg", sandbox);
+            Assert.Equal(readOnly, (bool?)spec["root"]!["readonly"]);
+            var etc = ((JsonArray)spec["mounts"]!).OfType<JsonObject>().Where(m => ((string?)m["destination"])!.StartsWith("/etc/", StringComparison.Ordinal))
+                .ToDictionary(m => (string)m["destination"]!, m => (((JsonArray)m["options"]!).Any(o => (string?)o == "ro"), (string?)m["source"]));
+            Assert.Equal(new Dictionary<string, (bool, string?)>
+            {
+                ["/etc/resolv.conf"] = (readOnly, sandbox.ResolvConfPath),
+                ["/etc/hosts"] = (readOnly, sandbox.HostsPath),
+                ["/etc/hostname"] = (readOnly, sandbox.HostnamePath),
+            }, etc);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
     [Fact]
     public void CommandArgsEnvUser()
     {

@@ -140,6 +140,7 @@ public sealed class CniNetwork
             prepared = new PodSandbox(config.PodUid, config.Namespace, config.Name, config.Hostname, false, netns, "", dir) { NodeMasquerade = true };
             Directory.CreateDirectory(dir);
             await File.WriteAllTextAsync(prepared.HostsPath, PodFiles.Hosts("", config.Hostname), ct).ConfigureAwait(false);
+            await File.WriteAllTextAsync(prepared.HostnamePath, config.Hostname + "\n", ct).ConfigureAwait(false);
             var hostResolv = File.Exists("/etc/resolv.conf") ? await File.ReadAllTextAsync("/etc/resolv.conf", ct).ConfigureAwait(false) : "";
             await File.WriteAllTextAsync(prepared.ResolvConfPath, PodFiles.ResolvConf(hostResolv, config.Namespace), ct).ConfigureAwait(false);
         }

@@ -15,6 +15,7 @@ public sealed record PodSandbox(string PodUid, string Namespace, string Name, st
     public string NetnsPath => Netns.Length == 0 ? "" : "/run/netns/" + Netns;
     public string HostsPath => Path.Combine(Dir, "hosts");
     public string ResolvConfPath => Path.Combine(Dir, "resolv.conf");
+    public string HostnamePath => Path.Combine(Dir, "hostname");
     public string? Result { get; init; }
 
     /// <summary>Traffic leaving the pod CIDR is masqueraded by the node's rule; false in records made before it (CNI's chain per pod).</summary>

@@ -47,7 +47,8 @@ internal static class ContainerConfigs
         var workingDir = (string?)c["workingDir"] is { Length: > 0 } wd ? wd : image is { WorkingDir.Length: > 0 } ? image.WorkingDir : "/";
         return new ContainerConfig(ObjectMeta.Uid(pod), ObjectMeta.Namespace(pod), ObjectMeta.Name(pod), (string?)c["name"] ?? "", attempt,
             (string?)c["image"] ?? "", rootfs, args, env, workingDir, (uint)uid, (uint)gid,
-            ObjectMeta.Name(pod), Resources(c["resources"] as JsonObject), mounts, SupplementalGroups(pod), ContainerStdio.From(c));
+            ObjectMeta.Name(pod), Resources(c["resources"] as JsonObject), mounts, SupplementalGroups(pod), ContainerStdio.From(c),
+            ReadOnlyRootfs: c["securityContext"]?["readOnlyRootFilesystem"] is JsonValue ro && ro.TryGetValue<bool>(out var readOnly) && readOnly);
     }
 
     /// <summary>The pod's supplementalGroups and fsGroup, which every container process also has.</summary>

@@ -23,4 +23,5 @@ public sealed record ContainerConfig(
     IReadOnlyList<ContainerMount>? Mounts = null,
     IReadOnlyList<uint>? AdditionalGids = null,
     ContainerStdio? Stdio = null,
-    string? TargetContainerId = null);
+    string? TargetContainerId = null,
+    bool ReadOnlyRootfs = false);

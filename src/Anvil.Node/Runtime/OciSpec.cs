@@ -44,12 +44,13 @@ internal static class OciSpec
             Mount("/dev/mqueue", "mqueue", "mqueue", "nosuid", "noexec", "nodev"),
             Mount("/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", "ro"),
             Mount("/sys/fs/cgroup", "cgroup", "cgroup", "nosuid", "noexec", "nodev", "relatime", "ro"));
-        // Host network: the container resolves names like the host does; on the pod network, the pod's own files.
+        // Host network: the container resolves names like the host does (the host's files, read-only); on the pod
+        // network, the pod's own files, which the container may change as with the kubelet unless its root is read-only.
         var podNet = sandbox is { HostNetwork: false, Netns.Length: > 0 };
-        foreach (var (f, own) in new[] { ("/etc/resolv.conf", sandbox?.ResolvConfPath), ("/etc/hosts", sandbox?.HostsPath) })
+        foreach (var (f, own) in new[] { ("/etc/resolv.conf", sandbox?.ResolvConfPath), ("/etc/hosts", sandbox?.HostsPath), ("/etc/hostname", sandbox?.HostnamePath) })
         {
-            var source = podNet && File.Exists(own) ? own! : f;
-            if (File.Exists(source)) mounts.Add(Mount(f, "bind", source, "rbind", "ro"));
+            if (podNet && File.Exists(own)) mounts.Add(c.ReadOnlyRootfs ? Mount(f, "bind", own!, "rbind", "ro") : Mount(f, "bind", own!, "rbind"));
+            else if (f != "/etc/hostname" && File.Exists(f)) mounts.Add(Mount(f, "bind", f, "rbind", "ro"));
         }
         var namespaces = new JsonArray(
             pidNamespacePath != null ? new JsonObject { ["type"] = "pid", ["path"] = pidNamespacePath } : new JsonObject { ["type"] = "pid" },
@@ -77,7 +78,7 @@ internal static class OciSpec
                 ["noNewPrivileges"] = false,
                 ["oomScoreAdj"] = 0,
             },
-            ["root"] = new JsonObject { ["path"] = rootfs, ["readonly"] = false },
+            ["root"] = new JsonObject { ["path"] = rootfs, ["readonly"] = c.ReadOnlyRootfs },
             ["hostname"] = string.IsNullOrEmpty(c.Hostname) ? c.PodName : c.Hostname,
             ["mounts"] = mounts,
             ["linux"] = new JsonObject
