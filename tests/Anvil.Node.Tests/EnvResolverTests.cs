@@ -81,4 +81,69 @@ public sealed class EnvResolverTests
         Assert.Equal(["sh", "-c", "echo hi $(NOPE)"], EnvResolver.ExpandCommand(c, "command", env));
         Assert.Equal(["$(GREETING)"], EnvResolver.ExpandCommand(c, "args", env));
     }
+
+    private static readonly JsonObject[] Services =
+    [
+        ServiceEnvTests.Service("default", "kubernetes", "10.96.0.1"),
+        ServiceEnvTests.Service("tool-x", "db", "10.96.0.5", """[{"port":5432}]"""),
+        ServiceEnvTests.Service("tool-x", "headless", "None", """[{"port":80}]"""),
+    ];
+
+    private static async Task<List<KeyValuePair<string, string>>> ResolveWithServices(string env, string envFrom = "[]", bool? serviceLinks = null)
+    {
+        var pod = (JsonObject)Pod.DeepClone();
+        if (serviceLinks is { } links) pod["spec"]!["enableServiceLinks"] = links;
+        var c = FakeObjects.Obj("{\"name\":\"c\",\"env\":" + env + ",\"envFrom\":" + envFrom + "}");
+        return await EnvResolver.ResolveAsync(pod, c, Objects(), "10.0.0.1", ["10.1.0.2"], Node, default, Services);
+    }
+
+    [Fact]
+    public async Task ServiceVariablesComeFirstThenTheContainers()
+    {
+        var env = await ResolveWithServices("""[{"name":"A","value":"x"}]""");
+        Assert.Equal(
+            ["DB_SERVICE_HOST", "DB_SERVICE_PORT", "DB_PORT", "DB_PORT_5432_TCP", "DB_PORT_5432_TCP_PROTO", "DB_PORT_5432_TCP_PORT", "DB_PORT_5432_TCP_ADDR",
+             "KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT", "KUBERNETES_SERVICE_PORT_HTTPS", "KUBERNETES_PORT", "KUBERNETES_PORT_443_TCP",
+             "KUBERNETES_PORT_443_TCP_PROTO", "KUBERNETES_PORT_443_TCP_PORT", "KUBERNETES_PORT_443_TCP_ADDR", "A"],
+            env.Select(p => p.Key));
+        Assert.Equal("10.96.0.5", env.Single(p => p.Key == "DB_SERVICE_HOST").Value);
+    }
+
+    [Fact]
+    public async Task WithoutServiceLinksOnlyTheMasterService()
+    {
+        var env = await ResolveWithServices("[]", serviceLinks: false);
+        Assert.Equal(
+            ["KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT", "KUBERNETES_SERVICE_PORT_HTTPS", "KUBERNETES_PORT", "KUBERNETES_PORT_443_TCP",
+             "KUBERNETES_PORT_443_TCP_PROTO", "KUBERNETES_PORT_443_TCP_PORT", "KUBERNETES_PORT_443_TCP_ADDR"],
+            env.Select(p => p.Key));
+    }
+
+    [Fact]
+    public async Task ContainerVariablesOverrideServiceVariablesAndExpandAgainstThem()
+    {
+        var env = await ResolveWithServices(
+            """[{"name":"URL","value":"postgres://$(DB_SERVICE_HOST):$(DB_SERVICE_PORT)/x"},{"name":"DB_SERVICE_PORT","value":"6000"},{"name":"AFTER","value":"$(DB_SERVICE_PORT)"},{"name":"PW","value":"$(PASSWORD)"}]""",
+            """[{"secretRef":{"name":"sec"}},{"configMapRef":{"name":"cfg"},"prefix":"KUBERNETES_SERVICE_"}]""", serviceLinks: true);
+        var map = env.ToDictionary(p => p.Key, p => p.Value);
+        // Each name once: the container's own definition at its place, not the Service variable's.
+        Assert.Equal(env.Count, map.Count);
+        Assert.Equal("postgres://10.96.0.5:5432/x", map["URL"]);
+        Assert.Equal("6000", map["DB_SERVICE_PORT"]);
+        Assert.Equal("6000", map["AFTER"]);
+        Assert.Equal("hunter2", map["PW"]);
+        Assert.Equal("10.96.0.1", map["KUBERNETES_SERVICE_HOST"]);
+        Assert.Equal("3", map["KUBERNETES_SERVICE_LEVEL"]);
+        Assert.Equal(["PASSWORD", "KUBERNETES_SERVICE_MODE", "KUBERNETES_SERVICE_LEVEL", "URL", "DB_SERVICE_PORT", "AFTER", "PW"], env.Skip(env.Count - 7).Select(p => p.Key));
+        Assert.DoesNotContain(env.Take(env.Count - 7), p => p.Key == "DB_SERVICE_PORT");
+        Assert.DoesNotContain(env, p => p.Key.StartsWith("HEADLESS_", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task CommandExpandsServiceVariables()
+    {
+        var env = (await ResolveWithServices("[]")).ToDictionary(p => p.Key, p => p.Value);
+        var c = FakeObjects.Obj("""{"command":["wget","http://$(KUBERNETES_SERVICE_HOST):$(KUBERNETES_SERVICE_PORT)/"]}""");
+        Assert.Equal(["wget", "http://10.96.0.1:443/"], EnvResolver.ExpandCommand(c, "command", env));
+    }
 }

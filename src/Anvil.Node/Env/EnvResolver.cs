@@ -9,14 +9,17 @@ namespace Anvil.Node.Env;
 /// A container's environment as the kubelet makes it (makeEnvironmentVariables): <c>envFrom</c> sources in order
 /// (with their prefix), then <c>env</c> in order — literal values with <c>$(VAR)</c> expanded against what is defined
 /// so far, or <c>valueFrom</c> fieldRef, resourceFieldRef, configMapKeyRef, secretKeyRef. Missing objects and keys
-/// are <see cref="ContainerConfigException"/>s with the kubelet's text unless optional.
+/// are <see cref="ContainerConfigException"/>s with the kubelet's text unless optional. Given the Services the node
+/// knows, the Service variables (<see cref="ServiceEnv"/>) come first: <c>$(VAR)</c> can use them and the container's
+/// own variables of the same name replace them.
 /// </summary>
 public static class EnvResolver
 {
     public static async Task<List<KeyValuePair<string, string>>> ResolveAsync(JsonObject pod, JsonObject container, IPodObjectSource source,
-        string hostIP, IReadOnlyList<string> podIPs, NodeAllocatable node, CancellationToken ct)
+        string hostIP, IReadOnlyList<string> podIPs, NodeAllocatable node, CancellationToken ct, IReadOnlyCollection<JsonObject>? services = null)
     {
         var ns = ObjectMeta.Namespace(pod);
+        var serviceEnv = services == null ? [] : ServiceEnv.ForPod(ns, ServiceEnv.EnableServiceLinks(pod), services);
         var configMaps = new Dictionary<string, JsonObject?>(StringComparer.Ordinal);
         var secrets = new Dictionary<string, JsonObject?>(StringComparer.Ordinal);
         async Task<JsonObject?> ConfigMap(string name) =>
@@ -24,7 +27,7 @@ public static class EnvResolver
         async Task<JsonObject?> Secret(string name) =>
             secrets.TryGetValue(name, out var s) ? s : secrets[name] = await source.GetSecretAsync(ns, name, ct).ConfigureAwait(false);
 
-        var env = new OrderedEnv();
+        var env = new OrderedEnv(serviceEnv);
         foreach (var from in (container["envFrom"] as JsonArray ?? []).OfType<JsonObject>())
         {
             var prefix = Str(from["prefix"]);
@@ -57,7 +60,7 @@ public static class EnvResolver
             var value = Str(e["value"]);
             if (value.Length > 0)
             {
-                env.Set(name, Expansion.Expand(value, env.Map));
+                env.Set(name, Expansion.Expand(value, env.Scope));
                 continue;
             }
             if (e["valueFrom"] is not JsonObject from)
@@ -135,18 +138,29 @@ public static class EnvResolver
 
     private static bool Bool(JsonNode? n) => n is JsonValue v && v.TryGetValue<bool>(out var b) && b;
 
-    /// <summary>Variables in first-definition order; a later definition replaces the value in place.</summary>
-    private sealed class OrderedEnv
+    /// <summary>
+    /// The container's variables in first-definition order (a later definition replaces the value in place) after
+    /// the inherited Service variables it does not define itself.
+    /// </summary>
+    private sealed class OrderedEnv(IReadOnlyList<KeyValuePair<string, string>> inherited)
     {
         private readonly List<string> _order = [];
-        public Dictionary<string, string> Map { get; } = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, string> _map = new(StringComparer.Ordinal);
+
+        /// <summary>What <c>$(VAR)</c> sees: the container's variables, else the inherited ones.</summary>
+        public Dictionary<string, string> Scope { get; } = inherited.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
 
         public void Set(string name, string value)
         {
-            if (!Map.ContainsKey(name)) _order.Add(name);
-            Map[name] = value;
+            if (!_map.ContainsKey(name)) _order.Add(name);
+            _map[name] = value;
+            Scope[name] = value;
         }
 
-        public List<KeyValuePair<string, string>> Pairs => _order.Select(n => new KeyValuePair<string, string>(n, Map[n])).ToList();
+        public List<KeyValuePair<string, string>> Pairs =>
+        [
+            .. inherited.Where(p => !_map.ContainsKey(p.Key)),
+            .. _order.Select(n => new KeyValuePair<string, string>(n, _map[n])),
+        ];
     }
 }

@@ -42,6 +42,7 @@ public sealed class NodeAgent
         Events = new EventRecorder(client, "kubelet", log) { Host = options.NodeName };
         Prober = new Prober(Runtime);
         Volumes = new Volumes.PodVolumeManager(options.DataDir, new Volumes.ApiPodObjectSource(client));
+        Services = new Env.ServiceView(client, log);
     }
 
     /// <summary>The port the kubelet server listens on (set once it has started, before <see cref="RunAsync"/>).</summary>
@@ -61,6 +62,9 @@ public sealed class NodeAgent
     /// <summary>Pod volumes under &lt;data-dir&gt;/pods (Volumes/).</summary>
     public Volumes.PodVolumeManager Volumes { get; }
 
+    /// <summary>All Services, for the containers' Service variables (Env/ServiceEnv).</summary>
+    public Env.ServiceView Services { get; }
+
     public KubeClient Client { get; }
     public IRuntimeService Runtime { get; }
     public ImageStore Images { get; }
@@ -78,12 +82,13 @@ public sealed class NodeAgent
         informer.Updated += (_, p) => Dispatch(p, ct);
         informer.Deleted += p => { if (_workers.TryGetValue(ObjectMeta.Uid(p), out var w)) w.Update(null); };
         var watch = informer.RunAsync(ct);
+        var services = Services.RunAsync(ct);
         var heartbeat = HeartbeatAsync(ct);
         try
         {
             await informer.WaitForSyncAsync(ct).ConfigureAwait(false);
             await RemoveOrphansAsync(informer, ct).ConfigureAwait(false);
-            await Task.WhenAll(watch, heartbeat).ConfigureAwait(false);
+            await Task.WhenAll(watch, heartbeat, services).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

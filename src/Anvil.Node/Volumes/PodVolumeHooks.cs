@@ -38,7 +38,8 @@ internal sealed class PodVolumeHooks(NodeAgent agent)
     /// <summary>The container's runtime config with env and mounts resolved; throws ContainerConfigException.</summary>
     public async Task<ContainerConfig> ConfigAsync(JsonObject pod, JsonObject spec, string rootfs, int attempt, ImageConfig? image, PodVolumes volumes, CancellationToken ct)
     {
-        var env = await EnvResolver.ResolveAsync(pod, spec, agent.Volumes.Source, agent.HostIP, PodIPs(pod, agent.HostIP), agent.Volumes.Node, ct).ConfigureAwait(false);
+        var services = await agent.Services.ListAsync(ct).ConfigureAwait(false);
+        var env = await EnvResolver.ResolveAsync(pod, spec, agent.Volumes.Source, agent.HostIP, PodIPs(pod, agent.HostIP), agent.Volumes.Node, ct, services).ConfigureAwait(false);
         var mounts = MountBuilder.For(spec, volumes, env.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal));
         return ContainerConfigs.From(pod, spec, rootfs, attempt, image, env, mounts);
     }
