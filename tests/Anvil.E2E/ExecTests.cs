@@ -77,7 +77,7 @@ public sealed class ExecTests(AnvilNodeServer server) : E2ETest(server), IClassF
               terminationGracePeriodSeconds: 1
               containers:
               - {name: main, image: busybox, command: [sleep, "3600"]}
-              - {name: locked, image: busybox, command: [sleep, "3600"], securityContext: {readOnlyRootFilesystem: true}}
+              - {name: locked, image: busybox, command: [sleep, "3600"], securityContext: {readOnlyRootFilesystem: true} }
             """);
         await EventuallyAsync("pod files running", async () =>
         {
@@ -98,6 +98,79 @@ public sealed class ExecTests(AnvilNodeServer server) : E2ETest(server), IClassF
         Assert.Equal(1, hosts.ExitCode);
         Assert.Contains("Read-only file system", hosts.Stderr);
         Assert.Equal("files\n", (await K("exec", "files", "-n", ns, "-c", "locked", "--", "cat", "/etc/hostname")).Succeeded().Stdout);
+    }
+
+    [Fact]
+    public async Task ContainersSeeServiceVariables()
+    {
+        if (Unavailable() is { } why) { Console.WriteLine($"skipped: {why}"); return; }
+        var ns = await NamespaceAsync("exec-svcenv");
+        await CreateAsync(ns, """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: my-svc}
+            spec:
+              selector: {app: none}
+              ports:
+              - {name: http, port: 80, targetPort: 8080}
+              - {name: dns-udp, port: 53, protocol: UDP}
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: headless}
+            spec:
+              clusterIP: None
+              selector: {app: none}
+              ports: [{port: 80}]
+            """);
+        var ip = await JsonPathAsync(ns, "service", "my-svc", "{.spec.clusterIP}");
+        var master = await JsonPathAsync("default", "service", "kubernetes", "{.spec.clusterIP}");
+        foreach (var (name, links) in new[] { ("linked", "true"), ("unlinked", "false") })
+            await CreateAsync(ns, $$"""
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: {{name}}}
+                spec:
+                  nodeName: {{AnvilNodeServer.NodeName}}
+                  enableServiceLinks: {{links}}
+                  terminationGracePeriodSeconds: 1
+                  containers:
+                  - name: main
+                    image: busybox
+                    command: [sh, -c, "echo '$(MY_SVC_SERVICE_HOST)' > /tmp/arg; sleep 3600"]
+                    env: [{name: MY_SVC_SERVICE_PORT_HTTP, value: own}, {name: URL, value: "http://$(KUBERNETES_SERVICE_HOST):$(KUBERNETES_SERVICE_PORT)"}]
+                """);
+        foreach (var name in new[] { "linked", "unlinked" })
+            await EventuallyAsync($"pod {name} running", async () =>
+            {
+                var r = await K("get", "pod", name, "-n", ns, "-o", "jsonpath={.status.phase} {.status.containerStatuses[*].ready}");
+                return (r.Stdout == "Running true", r.ToString());
+            }, RunTimeout);
+
+        async Task<List<string>> Env(string pod) =>
+            [.. (await K("exec", pod, "-n", ns, "--", "env")).Succeeded().Stdout.Split('\n')
+                .Where(l => l.StartsWith("KUBERNETES_", StringComparison.Ordinal) || l.StartsWith("MY_SVC_", StringComparison.Ordinal)
+                    || l.StartsWith("HEADLESS_", StringComparison.Ordinal) || l.StartsWith("URL=", StringComparison.Ordinal))
+                .Order(StringComparer.Ordinal)];
+        string[] kubernetes =
+        [
+            $"KUBERNETES_PORT=tcp://{master}:443", $"KUBERNETES_PORT_443_TCP=tcp://{master}:443", $"KUBERNETES_PORT_443_TCP_ADDR={master}",
+            "KUBERNETES_PORT_443_TCP_PORT=443", "KUBERNETES_PORT_443_TCP_PROTO=tcp", $"KUBERNETES_SERVICE_HOST={master}",
+            "KUBERNETES_SERVICE_PORT=443", "KUBERNETES_SERVICE_PORT_HTTPS=443",
+        ];
+        string[] mySvc =
+        [
+            $"MY_SVC_PORT=tcp://{ip}:80", $"MY_SVC_PORT_53_UDP=udp://{ip}:53", $"MY_SVC_PORT_53_UDP_ADDR={ip}", "MY_SVC_PORT_53_UDP_PORT=53",
+            "MY_SVC_PORT_53_UDP_PROTO=udp", $"MY_SVC_PORT_80_TCP=tcp://{ip}:80", $"MY_SVC_PORT_80_TCP_ADDR={ip}", "MY_SVC_PORT_80_TCP_PORT=80",
+            "MY_SVC_PORT_80_TCP_PROTO=tcp", $"MY_SVC_SERVICE_HOST={ip}", "MY_SVC_SERVICE_PORT=80", "MY_SVC_SERVICE_PORT_DNS_UDP=53",
+            "MY_SVC_SERVICE_PORT_HTTP=own",
+        ];
+        var url = $"URL=http://{master}:443";
+        Assert.Equal([.. kubernetes.Concat(mySvc).Append(url).Order(StringComparer.Ordinal)], await Env("linked"));
+        Assert.Equal([.. kubernetes.Append("MY_SVC_SERVICE_PORT_HTTP=own").Append(url).Order(StringComparer.Ordinal)], await Env("unlinked"));
+        // $(VAR) in the command sees them too; without service links the reference stays as written.
+        Assert.Equal(ip + "\n", (await K("exec", "linked", "-n", ns, "--", "cat", "/tmp/arg")).Succeeded().Stdout);
+        Assert.Equal("$(MY_SVC_SERVICE_HOST)\n", (await K("exec", "unlinked", "-n", ns, "--", "cat", "/tmp/arg")).Succeeded().Stdout);
     }
 
     [Fact]
