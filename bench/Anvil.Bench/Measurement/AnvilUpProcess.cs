@@ -15,7 +15,24 @@ internal sealed class AnvilUpProcess : IAsyncDisposable
     private readonly Queue<string> _tail = new();
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private AnvilUpProcess(Process process) => _process = process;
+    private AnvilUpProcess(Process process)
+    {
+        _process = process;
+        // A bench stopped from outside (SIGTERM, Ctrl-C) takes its anvil up along; left running, it kept its pods
+        // and used CPU under the next measurements. The signal's default action (ending the bench) still follows.
+        _signals = [.. new[] { PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGHUP }.Select(s => PosixSignalRegistration.Create(s, StopChild))];
+    }
+
+    private readonly PosixSignalRegistration[] _signals;
+
+    private void StopChild(PosixSignalContext context)
+    {
+        try
+        {
+            if (!_process.HasExited) Native.kill(_process.Id, Native.SIGTERM);
+        }
+        catch (InvalidOperationException) { } // already disposed
+    }
 
     public int Pid => _process.Id;
     public int Port { get; private init; }
@@ -92,6 +109,7 @@ internal sealed class AnvilUpProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        foreach (var registration in _signals) registration.Dispose();
         if (!_process.HasExited)
         {
             Native.kill(_process.Id, Native.SIGTERM);
