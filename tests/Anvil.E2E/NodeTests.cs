@@ -49,6 +49,18 @@ public sealed class NodeTests(AnvilNodeServer server) : E2ETest(server), IClassF
         Assert.Contains($"\"kubernetes.io/hostname\":\"{AnvilNodeServer.NodeName}\"", labels);
         Assert.Contains("\"kubernetes.io/os\":\"linux\"", labels);
         Assert.Contains("\"kubernetes.io/arch\":\"", labels);
+
+        // The kubelet's start events, in default, found by kubectl describe node (which also looks for uid = name).
+        await EventuallyAsync("the node's start events", async () =>
+        {
+            var r = await K("get", "events", "-n", "default", "--field-selector", $"involvedObject.kind=Node,involvedObject.name={AnvilNodeServer.NodeName}",
+                "-o", "jsonpath={range .items[*]}{.reason} {end}");
+            var reasons = r.Stdout.Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+            return (reasons.IsSupersetOf(["Starting", "NodeAllocatableEnforced", "NodeHasSufficientMemory", "NodeHasNoDiskPressure", "NodeHasSufficientPID", "NodeReady"]), r.ToString());
+        }, RunTimeout);
+        var described = (await K("describe", "node", AnvilNodeServer.NodeName)).Succeeded().Stdout;
+        Assert.Matches(@"\n  Normal  Starting +\S+ +kubelet +Starting kubelet\.\n", described);
+        Assert.Matches($@"\n  Normal  NodeReady +\S+ +kubelet +Node {AnvilNodeServer.NodeName} status is now: NodeReady\n", described);
     }
 
     [Fact]

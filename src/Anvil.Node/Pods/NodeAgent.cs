@@ -255,7 +255,9 @@ public sealed class NodeAgent
             {
                 try { await Client.CreateAsync(Nodes, "", node, ct).ConfigureAwait(false); }
                 catch (ApiException e) when (e.IsAlreadyExists) { }
+                var before = (await Client.GetAsync(Nodes, "", NodeName, ct).ConfigureAwait(false))["status"]?["conditions"] as JsonArray;
                 await UpdateNodeStatusAsync(ct).ConfigureAwait(false);
+                RecordStartEvents(before);
                 return;
             }
             catch (Exception e) when (e is ApiException or HttpRequestException or IOException)
@@ -263,6 +265,27 @@ public sealed class NodeAgent
                 _log.LogWarning("node registration failed node={Node} error={Error}", NodeName, e.Message);
                 await Task.Delay(TimeSpan.FromSeconds(2), ct).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>
+    /// The kubelet's events at start: Starting and NodeAllocatableEnforced each time, and a condition's event
+    /// (NodeHasSufficientMemory ... NodeReady) when it was not already so. The kubelet names its node with the name as
+    /// uid, which is what <c>kubectl describe node</c> looks for besides the node's own uid.
+    /// </summary>
+    private void RecordStartEvents(JsonArray? before)
+    {
+        var node = new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Node", ["metadata"] = new JsonObject { ["name"] = NodeName, ["uid"] = NodeName } };
+        Events.Event(node, EventRecorder.Normal, "Starting", "Starting kubelet.");
+        Events.Event(node, EventRecorder.Normal, "NodeAllocatableEnforced", "Updated Node Allocatable limit across pods");
+        foreach (var (type, status, reason) in new[]
+        {
+            ("MemoryPressure", "False", "NodeHasSufficientMemory"), ("DiskPressure", "False", "NodeHasNoDiskPressure"),
+            ("PIDPressure", "False", "NodeHasSufficientPID"), ("Ready", "True", "NodeReady"),
+        })
+        {
+            var was = (before ?? []).OfType<JsonObject>().FirstOrDefault(c => (string?)c["type"] == type);
+            if ((string?)was?["status"] != status) Events.Event(node, EventRecorder.Normal, reason, $"Node {NodeName} status is now: {reason}");
         }
     }
 
