@@ -109,12 +109,22 @@ public sealed class NodeTests(AnvilNodeServer server) : E2ETest(server), IClassF
     }
 
     [Fact]
-    public async Task UnknownImageErrImageNeverPull()
+    public async Task UnknownImageImagePullBackOff()
     {
         if (Unavailable() is { } why) { Console.WriteLine($"skipped: {why}"); return; }
         var ns = await NamespaceAsync("node-noimage");
         (await K("run", "img", "-n", ns, "--image=registry.example/none:1", "--restart=Never", "--overrides=" + Overrides)).Succeeded();
-        await WaitStatusAsync(ns, "img", "ErrImageNeverPull");
+        await WaitStatusAsync(ns, "img", "ImagePullBackOff");
+        // As the kubelet records a failed pull: the attempt, its failure, then the back-off.
+        await EventuallyAsync("the pull events", async () =>
+        {
+            var r = await K("get", "events", "-n", ns, "--field-selector", "involvedObject.name=img", "-o", "jsonpath={range .items[*]}{.reason}:{.message}{\"\\n\"}{end}");
+            var lines = r.StdoutLines;
+            return (lines.Contains("Pulling:Pulling image \"registry.example/none:1\"") && lines.Contains("Failed:Error: ErrImagePull")
+                && lines.Contains("BackOff:Back-off pulling image \"registry.example/none:1\"") && lines.Contains("Failed:Error: ImagePullBackOff")
+                && lines.Any(l => l.StartsWith("Failed:Failed to pull image \"registry.example/none:1\": image \"registry.example/none:1\" is not in this node's image store", StringComparison.Ordinal)),
+                r.ToString());
+        }, RunTimeout);
         (await K("delete", "pod", "img", "-n", ns)).Succeeded();
     }
 

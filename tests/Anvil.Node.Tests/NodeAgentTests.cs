@@ -64,9 +64,12 @@ public sealed class NodeAgentTests : IAsyncLifetime
         }
     }
 
-    private async Task<JsonObject> CreatePodAsync(string name, string restartPolicy, string image, params string[] command)
+    private Task<JsonObject> CreatePodAsync(string name, string restartPolicy, string image, params string[] command) =>
+        _admin.CreateAsync(NodeAgent.Pods, "default", Pod(name, restartPolicy, image, command));
+
+    private JsonObject Pod(string name, string restartPolicy, string image, params string[] command)
     {
-        var pod = new JsonObject
+        return new JsonObject
         {
             ["apiVersion"] = "v1",
             ["kind"] = "Pod",
@@ -84,7 +87,6 @@ public sealed class NodeAgentTests : IAsyncLifetime
                 }),
             },
         };
-        return await _admin.CreateAsync(NodeAgent.Pods, "default", pod);
     }
 
     private Task<JsonObject> PodWhenAsync(string name, Func<JsonObject, bool> done) =>
@@ -150,10 +152,23 @@ public sealed class NodeAgentTests : IAsyncLifetime
     public async Task UnknownImageWaitsWithErrImageNeverPull()
     {
         if (RuntimeFixture.Unavailable is { } why) { Console.WriteLine($"skipped: {why}"); return; }
-        await CreatePodAsync("noimage", "Always", "example.org/nope:1", "true");
+        var never = Pod("noimage", "Always", "example.org/nope:1", "true");
+        never["spec"]!["containers"]![0]!["imagePullPolicy"] = "Never";
+        await _admin.CreateAsync(NodeAgent.Pods, "default", never);
         var pod = await PodWhenAsync("noimage", p => State(p)?["waiting"]?["reason"] != null && (string?)State(p)!["waiting"]!["reason"] != "ContainerCreating");
         var w = State(pod)!["waiting"]!;
         Assert.Equal(("ErrImageNeverPull", "Container image \"example.org/nope:1\" is not present with pull policy of Never"), ((string?)w["reason"], (string?)w["message"]));
+        Assert.Equal("Pending", (string?)pod["status"]!["phase"]);
+    }
+
+    [Fact]
+    public async Task UnknownImageThatMayBePulledBacksOff()
+    {
+        if (RuntimeFixture.Unavailable is { } why) { Console.WriteLine($"skipped: {why}"); return; }
+        // The node pulls from its own store only: the attempt fails (ErrImagePull), then waits out the image back-off.
+        await CreatePodAsync("pullme", "Always", "example.org/nope:1", "true");
+        var pod = await PodWhenAsync("pullme", p => (string?)State(p)?["waiting"]?["reason"] == "ImagePullBackOff");
+        Assert.Equal("Back-off pulling image \"example.org/nope:1\"", (string?)State(pod)!["waiting"]!["message"]);
         Assert.Equal("Pending", (string?)pod["status"]!["phase"]);
     }
 

@@ -43,8 +43,17 @@ internal sealed class ContainerEvents(EventRecorder? events)
         Record(pod, container, EventRecorder.Normal, "Killing", $"Stopping container {container}");
 
     /// <summary>A container that cannot start for <paramref name="reason"/>: the kubelet's Warning, once per entry into it.</summary>
-    public void Waiting(JsonObject pod, string container, string reason, string message)
+    public void Waiting(JsonObject pod, string container, string reason, string message, string image = "")
     {
+        // A failed pull is an attempt each time (Pulling, then its failure), as the kubelet records every one.
+        if (reason == "ErrImagePull")
+        {
+            _waiting[container] = reason;
+            Record(pod, container, EventRecorder.Normal, "Pulling", $"Pulling image \"{image}\"");
+            Record(pod, container, EventRecorder.Warning, "Failed", $"Failed to pull image \"{image}\": {message}");
+            Record(pod, container, EventRecorder.Warning, "Failed", "Error: ErrImagePull");
+            return;
+        }
         if (_waiting.TryGetValue(container, out var last) && last == reason) return;
         _waiting[container] = reason;
         switch (reason)
@@ -52,6 +61,10 @@ internal sealed class ContainerEvents(EventRecorder? events)
             case "CrashLoopBackOff":
                 Record(pod, container, EventRecorder.Warning, "BackOff",
                     $"Back-off restarting failed container {container} in pod {Str(pod["metadata"]?["name"])}_{Str(pod["metadata"]?["namespace"])}({Str(pod["metadata"]?["uid"])})");
+                break;
+            case "ImagePullBackOff":
+                Record(pod, container, EventRecorder.Normal, "BackOff", message);
+                Record(pod, container, EventRecorder.Warning, "Failed", "Error: ImagePullBackOff");
                 break;
             case "ErrImageNeverPull":
                 Record(pod, container, EventRecorder.Warning, "ErrImageNeverPull", message);

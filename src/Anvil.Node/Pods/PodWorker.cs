@@ -29,6 +29,8 @@ internal sealed class PodWorker
     private bool _sandbox;
     private string? _podIP;
     private readonly Dictionary<string, (string Reason, string Message)> _waiting = [];
+    /// <summary>Images whose pull failed: when the next attempt may be made, and the back-off after it fails again.</summary>
+    private readonly Dictionary<string, (DateTimeOffset Next, TimeSpan Backoff)> _pullBackoff = [];
     private readonly PodProbes _probes;
 
     private readonly Volumes.PodVolumeHooks _volumeHooks;
@@ -273,15 +275,33 @@ internal sealed class PodWorker
                 return;
             }
         }
+        var neverPull = Str(spec["imagePullPolicy"]) == "Never";
+        if (!neverPull && _pullBackoff.TryGetValue(image, out var pullBackoff) && pullBackoff.Next > DateTimeOffset.UtcNow)
+        {
+            _waiting[name] = ("ImagePullBackOff", $"Back-off pulling image \"{image}\"");
+            _events.Waiting(pod, name, "ImagePullBackOff", _waiting[name].Message);
+            return;
+        }
         var pulling = System.Diagnostics.Stopwatch.GetTimestamp();
         var stored = await _agent.Images.ResolveAsync(image, ct).ConfigureAwait(false);
         _trace.Mark("image");
-        if (stored == null)
+        if (stored == null && neverPull)
         {
             _waiting[name] = ("ErrImageNeverPull", $"Container image \"{image}\" is not present with pull policy of Never");
             _events.Waiting(pod, name, "ErrImageNeverPull", _waiting[name].Message);
             return;
         }
+        if (stored == null)
+        {
+            // The node pulls from its own image store only (`anvil images import` fills it): a missing image is a failed
+            // pull, tried again with the kubelet's image back-off, 10 s doubling to 5 min.
+            var backoff = _pullBackoff.TryGetValue(image, out var last) ? TimeSpan.FromTicks(Math.Min(last.Backoff.Ticks * 2, s_maxBackoff.Ticks)) : s_initialBackoff;
+            _pullBackoff[image] = (DateTimeOffset.UtcNow + backoff, backoff);
+            _waiting[name] = ("ErrImagePull", $"image \"{image}\" is not in this node's image store, and the node does not pull from registries (add it with anvil images import)");
+            _events.Waiting(pod, name, "ErrImagePull", _waiting[name].Message, image);
+            return;
+        }
+        _pullBackoff.Remove(image);
         _events.Pulled(pod, name, image, Str(spec["imagePullPolicy"]), System.Diagnostics.Stopwatch.GetElapsedTime(pulling), stored.Size);
         try
         {
