@@ -34,13 +34,17 @@ public sealed class ExecTests(AnvilNodeServer server) : E2ETest(server), IClassF
               - {name: main, image: busybox, command: [sleep, "3600"]}
               - {name: side, image: busybox, command: [sleep, "3600"]}
             """);
-        await EventuallyAsync($"pod {name} running", async () =>
-        {
-            var r = await K("get", "pod", name, "-n", ns, "-o", "jsonpath={.status.phase} {.status.containerStatuses[*].ready}");
-            return (r.Stdout == "Running true true", r.ToString());
-        }, RunTimeout);
+        await ReadyAsync(ns, name, containers: 2);
         return name;
     }
+
+    /// <summary>Waits until the pod runs with all of its <paramref name="containers"/> ready.</summary>
+    private Task ReadyAsync(string ns, string name, int containers) =>
+        EventuallyAsync($"pod {name} running", async () =>
+        {
+            var r = await K("get", "pod", name, "-n", ns, "-o", "jsonpath={.status.phase} {.status.containerStatuses[*].ready}");
+            return (r.Stdout == "Running " + string.Join(' ', Enumerable.Repeat("true", containers)), r.ToString());
+        }, RunTimeout);
 
     [Fact]
     public async Task EchoPrintsAndExitCodesCarryOver()
@@ -79,11 +83,7 @@ public sealed class ExecTests(AnvilNodeServer server) : E2ETest(server), IClassF
               - {name: main, image: busybox, command: [sleep, "3600"]}
               - {name: locked, image: busybox, command: [sleep, "3600"], securityContext: {readOnlyRootFilesystem: true} }
             """);
-        await EventuallyAsync("pod files running", async () =>
-        {
-            var r = await K("get", "pod", "files", "-n", ns, "-o", "jsonpath={.status.phase} {.status.containerStatuses[*].ready}");
-            return (r.Stdout == "Running true true", r.ToString());
-        }, RunTimeout);
+        await ReadyAsync(ns, "files", containers: 2);
 
         // As the kubelet mounts them: /etc/hostname is the pod's name; /etc/hosts and /etc/resolv.conf may be changed.
         Assert.Equal("files\n", (await K("exec", "files", "-n", ns, "-c", "main", "--", "cat", "/etc/hostname")).Succeeded().Stdout);
@@ -141,11 +141,7 @@ public sealed class ExecTests(AnvilNodeServer server) : E2ETest(server), IClassF
                     env: [{name: MY_SVC_SERVICE_PORT_HTTP, value: own}, {name: URL, value: "http://$(KUBERNETES_SERVICE_HOST):$(KUBERNETES_SERVICE_PORT)"}]
                 """);
         foreach (var name in new[] { "linked", "unlinked" })
-            await EventuallyAsync($"pod {name} running", async () =>
-            {
-                var r = await K("get", "pod", name, "-n", ns, "-o", "jsonpath={.status.phase} {.status.containerStatuses[*].ready}");
-                return (r.Stdout == "Running true", r.ToString());
-            }, RunTimeout);
+            await ReadyAsync(ns, name, containers: 1);
 
         async Task<List<string>> Env(string pod) =>
             [.. (await K("exec", pod, "-n", ns, "--", "env")).Succeeded().Stdout.Split('\n')

@@ -166,8 +166,7 @@ public sealed partial class ResourceStore
         return obj;
     }
 
-    private static bool GraceOver(JsonObject old) =>
-        old["metadata"]?["deletionGracePeriodSeconds"] is JsonValue v && v.TryGetValue<long>(out var grace) && grace == 0;
+    private static bool GraceOver(JsonObject old) => JsonRead.Int(old["metadata"]?["deletionGracePeriodSeconds"]) == 0;
 
     private async Task<(long Revision, KeyValue Deleted)> DeleteKeyAsync(ResourceDefinition def, string ns, string name, long expectedRevision, CancellationToken ct)
     {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Anvil.Machinery.Meta;
+using Anvil.Machinery.Validation;
 
 namespace Anvil.Node.Env;
 
@@ -47,7 +48,7 @@ public static class ServiceEnv
 
     /// <summary>Whether the pod asks for its namespace's Services (spec.enableServiceLinks, true when unset).</summary>
     public static bool EnableServiceLinks(JsonObject pod) =>
-        pod["spec"]?["enableServiceLinks"] is not JsonValue v || !v.TryGetValue<bool>(out var b) || b;
+        JsonRead.Bool(pod["spec"]?["enableServiceLinks"]) != false;
 
     public static List<KeyValuePair<string, string>> FromServices(IEnumerable<JsonObject> services)
     {

@@ -48,7 +48,7 @@ internal static class ContainerConfigs
         return new ContainerConfig(ObjectMeta.Uid(pod), ObjectMeta.Namespace(pod), ObjectMeta.Name(pod), (string?)c["name"] ?? "", attempt,
             (string?)c["image"] ?? "", rootfs, args, env, workingDir, (uint)uid, (uint)gid,
             ObjectMeta.Name(pod), Resources(c["resources"] as JsonObject), mounts, SupplementalGroups(pod), ContainerStdio.From(c),
-            ReadOnlyRootfs: c["securityContext"]?["readOnlyRootFilesystem"] is JsonValue ro && ro.TryGetValue<bool>(out var readOnly) && readOnly);
+            ReadOnlyRootfs: JsonRead.Bool(c["securityContext"]?["readOnlyRootFilesystem"]) == true);
     }
 
     /// <summary>The pod's supplementalGroups and fsGroup, which every container process also has.</summary>

@@ -164,7 +164,7 @@ public sealed class NodeAgent
     {
         string Since(string type, string status)
         {
-            var prev = (oldConditions ?? []).OfType<JsonObject>().FirstOrDefault(c => (string?)c["type"] == type);
+            var prev = FindCondition(oldConditions, type);
             return prev != null && (string?)prev["status"] == status && prev["lastTransitionTime"] is { } t ? (string)t! : ObjectMeta.FormatTime(now);
         }
         JsonObject Condition(string type, string status, string reason, string message) => new()
@@ -255,9 +255,8 @@ public sealed class NodeAgent
             {
                 try { await Client.CreateAsync(Nodes, "", node, ct).ConfigureAwait(false); }
                 catch (ApiException e) when (e.IsAlreadyExists) { }
-                var before = (await Client.GetAsync(Nodes, "", NodeName, ct).ConfigureAwait(false))["status"]?["conditions"] as JsonArray;
-                await UpdateNodeStatusAsync(ct).ConfigureAwait(false);
-                RecordStartEvents(before);
+                var (before, after) = await UpdateNodeStatusAsync(ct).ConfigureAwait(false);
+                RecordStartEvents(before, after);
                 return;
             }
             catch (Exception e) when (e is ApiException or HttpRequestException or IOException)
@@ -269,32 +268,36 @@ public sealed class NodeAgent
     }
 
     /// <summary>
-    /// The kubelet's events at start: Starting and NodeAllocatableEnforced each time, and a condition's event
-    /// (NodeHasSufficientMemory ... NodeReady) when it was not already so. The kubelet names its node with the name as
-    /// uid, which is what <c>kubectl describe node</c> looks for besides the node's own uid.
+    /// The kubelet's events at start: Starting and NodeAllocatableEnforced each time, and a condition's event when its
+    /// status changed, named after its reason (KubeletHasSufficientMemory → NodeHasSufficientMemory, KubeletReady →
+    /// NodeReady). The kubelet names its node with the name as uid, which <c>kubectl describe node</c> looks for besides
+    /// the node's own uid.
     /// </summary>
-    private void RecordStartEvents(JsonArray? before)
+    private void RecordStartEvents(JsonArray? before, JsonArray after)
     {
         var node = new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Node", ["metadata"] = new JsonObject { ["name"] = NodeName, ["uid"] = NodeName } };
         Events.Event(node, EventRecorder.Normal, "Starting", "Starting kubelet.");
         Events.Event(node, EventRecorder.Normal, "NodeAllocatableEnforced", "Updated Node Allocatable limit across pods");
-        foreach (var (type, status, reason) in new[]
+        foreach (var now in after.OfType<JsonObject>())
         {
-            ("MemoryPressure", "False", "NodeHasSufficientMemory"), ("DiskPressure", "False", "NodeHasNoDiskPressure"),
-            ("PIDPressure", "False", "NodeHasSufficientPID"), ("Ready", "True", "NodeReady"),
-        })
-        {
-            var was = (before ?? []).OfType<JsonObject>().FirstOrDefault(c => (string?)c["type"] == type);
-            if ((string?)was?["status"] != status) Events.Event(node, EventRecorder.Normal, reason, $"Node {NodeName} status is now: {reason}");
+            if ((string?)FindCondition(before, (string?)now["type"] ?? "")?["status"] == (string?)now["status"]) continue;
+            var reason = "Node" + ((string?)now["reason"] ?? "").Replace("Kubelet", "", StringComparison.Ordinal);
+            Events.Event(node, EventRecorder.Normal, reason, $"Node {NodeName} status is now: {reason}");
         }
     }
 
-    private async Task UpdateNodeStatusAsync(CancellationToken ct)
+    /// <summary>Writes the node's status; returns the conditions it replaced and the ones it wrote.</summary>
+    private async Task<(JsonArray? Before, JsonArray After)> UpdateNodeStatusAsync(CancellationToken ct)
     {
         var current = await Client.GetAsync(Nodes, "", NodeName, ct).ConfigureAwait(false);
-        var status = NodeStatus(DateTimeOffset.UtcNow, current["status"]?["conditions"] as JsonArray);
+        var before = current["status"]?["conditions"] as JsonArray;
+        var status = NodeStatus(DateTimeOffset.UtcNow, before);
         await Client.PatchAsync(Nodes, "", NodeName, new JsonObject { ["status"] = status }, subresource: "status", ct: ct).ConfigureAwait(false);
+        return (before, (JsonArray)status["conditions"]!);
     }
+
+    private static JsonObject? FindCondition(JsonArray? conditions, string type) =>
+        (conditions ?? []).OfType<JsonObject>().FirstOrDefault(c => (string?)c["type"] == type);
 
     private async Task HeartbeatAsync(CancellationToken ct)
     {
