@@ -186,6 +186,23 @@ public sealed class NodeAgentTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RunningPodIsNotPatchedWhileNothingChanges()
+    {
+        if (RuntimeFixture.Unavailable is { } why) { Console.WriteLine($"skipped: {why}"); return; }
+        await CreatePodAsync("steady", "Always", "busybox", "sleep", "3600");
+        var pod = await PodWhenAsync("steady", p => (string?)p["status"]?["phase"] == "Running");
+        // The worker resyncs every second; over three of them nothing changed, so nothing is sent. The audit log shows
+        // patches that change nothing too, which the object's resourceVersion does not.
+        int StatusPatches() => File.ReadLines(Path.Combine(_rt.Dir, "server", "audit.log"))
+            .Count(l => l.Contains("\"verb\":\"patch\"", StringComparison.Ordinal) && l.Contains("/pods/steady/status", StringComparison.Ordinal) && l.Contains("\"ResponseComplete\"", StringComparison.Ordinal));
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        var before = StatusPatches();
+        await Task.Delay(TimeSpan.FromSeconds(3.5));
+        Assert.Equal(before, StatusPatches());
+        Assert.Equal(ObjectMeta.ResourceVersion(pod), ObjectMeta.ResourceVersion(await _admin.GetAsync(NodeAgent.Pods, "default", "steady")));
+    }
+
+    [Fact]
     public async Task RunningPodIsStoppedAndDeleted()
     {
         if (RuntimeFixture.Unavailable is { } why) { Console.WriteLine($"skipped: {why}"); return; }

@@ -384,11 +384,36 @@ internal sealed class PodWorker
         }
     }
 
-    private static bool Same(JsonObject old, JsonObject status)
+    /// <summary>
+    /// Whether the stored status already says what <paramref name="status"/> would write. A null in the patch
+    /// removes its field (strategic merge patch), so the server never stores the conditions' <c>lastProbeTime: null</c>:
+    /// null and absent are the same here, or every resync would send a patch that changes nothing.
+    /// </summary>
+    internal static bool Same(JsonObject old, JsonObject status)
     {
         foreach (var (k, v) in status)
-            if (!JsonNode.DeepEquals(old[k], v)) return false;
+            if (!SameIgnoringNulls(old[k], v)) return false;
         return true;
+    }
+
+    private static bool SameIgnoringNulls(JsonNode? stored, JsonNode? wanted)
+    {
+        switch (stored, wanted)
+        {
+            case (JsonObject a, JsonObject b):
+                foreach (var (k, v) in b)
+                    if (!SameIgnoringNulls(a[k], v)) return false;
+                foreach (var (k, v) in a)
+                    if (v != null && !b.ContainsKey(k)) return false;
+                return true;
+            case (JsonArray a, JsonArray b):
+                if (a.Count != b.Count) return false;
+                for (var i = 0; i < a.Count; i++)
+                    if (!SameIgnoringNulls(a[i], b[i])) return false;
+                return true;
+            default:
+                return JsonNode.DeepEquals(stored, wanted);
+        }
     }
 
     /// <summary>Stops the pod's containers within its grace period, then deletes the object; true when done.</summary>
