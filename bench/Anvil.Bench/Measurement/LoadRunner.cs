@@ -10,6 +10,8 @@ internal static class LoadRunner
 {
     public const int MaxErrors = 50;
 
+    private static readonly GcTrace? s_gcTrace = GcTrace.StartIfAsked();
+
     /// <param name="op">Called with (client index, operation index of that client); throws on failure.</param>
     public static async Task<OpStats> RunAsync(string name, int clients, int maxOps, TimeSpan maxTime,
         Func<int, int, CancellationToken, Task> op, CancellationToken ct)
@@ -20,6 +22,7 @@ internal static class LoadRunner
         var perClient = new List<double>[clients];
         var cpuStart = CpuTime();
         var gcStart = GcFigures.Now();
+        s_gcTrace?.Report("before " + name, TextWriter.Null);
         var start = Stopwatch.GetTimestamp();
         var deadline = start + (long)(maxTime.TotalSeconds * Stopwatch.Frequency);
         long lastEnd = start;
@@ -59,6 +62,7 @@ internal static class LoadRunner
         var seconds = Stopwatch.GetElapsedTime(start, Math.Max(lastEnd, start + 1)).TotalSeconds;
         var cpu = CpuTime() - cpuStart;
         var gc = GcFigures.Now() - gcStart;
+        s_gcTrace?.Report($"{name} at {clients}", Console.Out);
         return OpStats.From(name, clients, all, errors, seconds, firstError) with
         {
             CpuMsPerOp = all.Count > 0 ? cpu.TotalMilliseconds / all.Count : double.NaN,

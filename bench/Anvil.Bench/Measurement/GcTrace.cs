@@ -1,0 +1,53 @@
+using System.Diagnostics.Tracing;
+
+namespace Anvil.Bench.Measurement;
+
+/// <summary>
+/// Where each collection's pause goes (ANVIL_BENCH_GC_TRACE=1): the runtime's own GC events, heard in process. A
+/// pause is SuspendEE begin → RestartEE end; suspending is the part spent stopping the running threads, the rest is
+/// marking and copying what survived (promoted bytes).
+/// </summary>
+internal sealed class GcTrace : EventListener
+{
+    private DateTime _suspendBegin, _suspendEnd, _gcStart;
+    private long _gen;
+    private readonly List<(long Gen, double SuspendMs, double GcMs, double PauseMs, long Promoted0, long Promoted1)> _gcs = [];
+    private long _promoted0, _promoted1;
+
+    public static GcTrace? StartIfAsked() => Environment.GetEnvironmentVariable("ANVIL_BENCH_GC_TRACE") == "1" ? new GcTrace() : null;
+
+    protected override void OnEventSourceCreated(EventSource source)
+    {
+        if (source.Name == "Microsoft-Windows-DotNETRuntime") EnableEvents(source, EventLevel.Informational, (EventKeywords)0x1);
+    }
+
+    protected override void OnEventWritten(EventWrittenEventArgs e)
+    {
+        switch (e.EventName)
+        {
+            case "GCSuspendEEBegin_V1": _suspendBegin = e.TimeStamp; break;
+            case "GCSuspendEEEnd_V1": _suspendEnd = e.TimeStamp; break;
+            case "GCStart_V2": _gcStart = e.TimeStamp; _gen = Convert.ToInt64(e.Payload![1]); break;
+            case "GCHeapStats_V2":
+                _promoted0 = Convert.ToInt64(e.Payload![1]);
+                _promoted1 = Convert.ToInt64(e.Payload![3]);
+                break;
+            case "GCRestartEEEnd_V1":
+                lock (_gcs) _gcs.Add((_gen, (_suspendEnd - _suspendBegin).TotalMilliseconds, (e.TimeStamp - _gcStart).TotalMilliseconds,
+                    (e.TimeStamp - _suspendBegin).TotalMilliseconds, _promoted0, _promoted1));
+                break;
+        }
+    }
+
+    /// <summary>Prints and forgets the collections since the last call.</summary>
+    public void Report(string phase, TextWriter o)
+    {
+        lock (_gcs)
+        {
+            if (_gcs.Count == 0) return;
+            o.WriteLine($"  gc trace {phase}: {_gcs.Count} collections; per collection: suspend {_gcs.Average(g => g.SuspendMs):0.00} ms (max {_gcs.Max(g => g.SuspendMs):0.00}), " +
+                $"pause {_gcs.Average(g => g.PauseMs):0.00} ms (max {_gcs.Max(g => g.PauseMs):0.00}), promoted gen0 {_gcs.Average(g => g.Promoted0) / 1024:0} KB, gen1 {_gcs.Average(g => g.Promoted1) / 1024:0} KB; gens {string.Join("", _gcs.Select(g => g.Gen))}");
+            _gcs.Clear();
+        }
+    }
+}
