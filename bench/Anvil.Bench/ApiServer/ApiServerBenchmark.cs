@@ -46,6 +46,12 @@ internal sealed class ApiServerBenchmark(BenchOptions options)
                 _results.Baseline = baseline;
                 return Task.Run(baseline.Run, ct);
             }).ConfigureAwait(false);
+            await PhaseAsync("the same load against anvil up --no-node as its own process", async () =>
+            {
+                var separate = new SeparateServerProbe(Path.Combine(root, "anvil-up-load"), options, Log);
+                _results.Separate = separate;
+                await separate.RunAsync(ct).ConfigureAwait(false);
+            }).ConfigureAwait(false);
             await PhaseAsync("anvil up (separate process) RSS", async () =>
             {
                 var probe = new AnvilUpProbe(Path.Combine(root, "anvil-up"), TimeSpan.FromSeconds(5));

@@ -19,6 +19,7 @@ internal sealed class BenchResults
     public MemoryFigures? MemoryIdle { get; set; }
     public MemoryFigures? MemoryAfter { get; set; }
     public AnvilUpProbe? AnvilUp { get; set; }
+    public SeparateServerProbe? Separate { get; set; }
     public List<string> Failures { get; } = [];
     public string LoadAverageStart { get; set; } = "?";
     public string LoadAverageEnd { get; set; } = "?";

@@ -48,6 +48,14 @@ internal static class Report
             o.WriteLine($"  SQLite library: {Anvil.Storage.Sqlite.SqliteNative.Library}");
             o.WriteLine($"  sqlite3_sleep(1) slept {bw.SleepOneMs} ms{(bw.SleepOneMs >= 1000 ? " (this SQLite build has no usleep: every busy/lock retry sleeps a whole second)" : "")}");
         }
+        if (r.Separate is { } sep)
+        {
+            o.WriteLine($"the same against `anvil up --no-node` as its own process (clients here: KB/op and collections are the clients' only; cpu ms/op is both processes')");
+            if (sep.Preload != null) Row(o, "anvil up: preload create", sep.Preload);
+            foreach (var op in new[] { "create", "get", "update" })
+                foreach (var s in sep.Ops.Where(x => x.Name == op)) Row(o, "anvil up: " + op, s);
+            o.WriteLine($"  anvil up's own CPU per operation (ms): {string.Join(", ", sep.ServerCpuMsPerOp.Select(kv => $"{kv.Key.Item1} at {kv.Key.Item2} {F(kv.Value, "0.000")}"))}");
+        }
         var withErrors = r.Ops.Concat(r.Preload is null ? [] : [r.Preload]).Concat(r.Layers?.Creates ?? []);
         foreach (var s in withErrors.Where(s => s.FirstError != null))
             o.WriteLine($"  first error of {s.Name} at {s.Clients}: {s.FirstError}");
@@ -79,6 +87,7 @@ internal static class Report
         o.WriteLine("memory");
         if (r.MemoryIdle is { } idle) o.WriteLine($"  bench process after server start (idle)   RSS {ProcessMemory.Mb(idle.RssBytes),9}   GC heap {ProcessMemory.Mb(idle.GcHeapBytes)}");
         if (r.MemoryAfter is { } after) o.WriteLine($"  bench process after the API phases        RSS {ProcessMemory.Mb(after.RssBytes),9}   GC heap {ProcessMemory.Mb(after.GcHeapBytes)}   peak RSS {ProcessMemory.Mb(after.PeakRssBytes)}");
+        if (r.Separate is { RssIdleBytes: > 0 } su) o.WriteLine($"  `anvil up --no-node` under load: RSS 5 s after ready {ProcessMemory.Mb(su.RssIdleBytes)}, after its phases {ProcessMemory.Mb(su.RssAfterBytes)}");
         if (r.AnvilUp is { } up) o.WriteLine($"  separate `anvil up`, 5 s after ready      RSS {ProcessMemory.Mb(up.RssBytes),9}   (ready after {up.StartSeconds:0.0} s){(up.Error != null ? "  error: " + up.Error : "")}");
 
         o.WriteLine();
@@ -115,6 +124,8 @@ internal static class Report
         }
         var p99 = r.Op("create", n)?.P99Ms ?? double.NaN;
         yield return new TargetLine($"API create p99 at {n} clients (ms)", F(p99), $"<= {CreateP99TargetMs:0}", Verdict(p99, v => v <= CreateP99TargetMs), p99);
+        var separateP99 = r.Separate?.Op("create", n)?.P99Ms ?? double.NaN;
+        yield return new TargetLine($"API create p99 at {n} clients, anvil up as its own process (ms)", F(separateP99), $"<= {CreateP99TargetMs:0}", Verdict(separateP99, v => v <= CreateP99TargetMs), separateP99);
         foreach (var l in r.Lists.Take(2))
         {
             var full = l.Items >= ListTargetObjects;
@@ -204,7 +215,15 @@ internal static class Report
                 ["afterGcHeapBytes"] = r.MemoryAfter?.GcHeapBytes,
                 ["anvilUpRssBytes"] = r.AnvilUp?.RssBytes,
                 ["anvilUpError"] = r.AnvilUp?.Error,
+                ["separateIdleRssBytes"] = r.Separate?.RssIdleBytes,
+                ["separateAfterRssBytes"] = r.Separate?.RssAfterBytes,
             },
+            ["separateProcess"] = r.Separate is { } sp ? new JsonObject
+            {
+                ["preload"] = sp.Preload?.ToJson(),
+                ["operations"] = new JsonArray(sp.Ops.Select(s => (JsonNode)s.ToJson()).ToArray()),
+                ["serverCpuMsPerOp"] = new JsonObject(sp.ServerCpuMsPerOp.Select(kv => KeyValuePair.Create($"{kv.Key.Item1}/{kv.Key.Item2}", (JsonNode?)OpStats.Round(kv.Value)))),
+            } : null,
             ["targets"] = new JsonArray(Targets(r).Select(t => (JsonNode)new JsonObject
             {
                 ["name"] = t.Name,
