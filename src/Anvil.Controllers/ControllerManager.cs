@@ -36,21 +36,23 @@ public static class ControllerManager
         var disruption = new Disruption.DisruptionController(client, logs.CreateLogger("disruption-controller"), informers: informers);
         var ttl = new TtlAfterFinishedController(client, logs.CreateLogger("ttl-after-finished-controller"), informers: informers);
         var nodeLifecycle = new NodeLifecycleController(client, logs.CreateLogger("node-lifecycle-controller"), informers: informers);
-        var saTasks = new List<Task>();
+        // Every controller attaches its handlers before any shared informer starts, so none misses an event.
+        var serviceAccountControllers = new List<Controller>();
         if (serviceAccounts != null)
         {
-            saTasks.Add(new ServiceAccount.ServiceAccountsController(client, serviceAccounts.ClientFor("service-account-controller"),
-                logs.CreateLogger("serviceaccount-controller"), informers).RunAsync(1, ct));
-            saTasks.Add(new ServiceAccount.RootCaCertPublisher(client, serviceAccounts.ClientFor("root-ca-cert-publisher"), serviceAccounts.RootCaPem,
-                logs.CreateLogger("root-ca-cert-publisher"), informers).RunAsync(1, ct));
+            serviceAccountControllers.Add(new ServiceAccount.ServiceAccountsController(client, serviceAccounts.ClientFor("service-account-controller"),
+                logs.CreateLogger("serviceaccount-controller"), informers));
+            serviceAccountControllers.Add(new ServiceAccount.RootCaCertPublisher(client, serviceAccounts.ClientFor("root-ca-cert-publisher"), serviceAccounts.RootCaPem,
+                logs.CreateLogger("root-ca-cert-publisher"), informers));
             if (serviceAccounts.TokenSigningKey != null)
-                saTasks.Add(new ServiceAccount.TokensController(client, serviceAccounts.TokenSigningKey, serviceAccounts.RootCaPem,
-                    logs.CreateLogger("serviceaccount-token-controller"), informers).RunAsync(1, ct));
+                serviceAccountControllers.Add(new ServiceAccount.TokensController(client, serviceAccounts.TokenSigningKey, serviceAccounts.RootCaPem,
+                    logs.CreateLogger("serviceaccount-token-controller"), informers));
         }
+        // Writes as its own service account; reads through the shared informers.
         var quotas = new ResourceQuotaController(serviceAccounts?.ClientFor("resourcequota-controller") ?? client, logs.CreateLogger("resourcequota-controller"), informers: informers);
         // Worker counts are kube-controller-manager's defaults (--concurrent-*-syncs).
         return Task.WhenAll(
-            Task.WhenAll(saTasks),
+            Task.WhenAll(serviceAccountControllers.Select(c => c.RunAsync(1, ct))),
             namespaces.RunAsync(2, ct),
             gc.StartAsync(2, ct),
             replicaSets.RunAsync(2, ct),
