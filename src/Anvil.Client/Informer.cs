@@ -9,6 +9,8 @@ namespace Anvil.Client;
 /// A list+watch cache of one resource (client-go's SharedInformer, reduced): lists, then watches from the
 /// list's resourceVersion, relisting when the watch ends with 410 or breaks. Handlers only get notified;
 /// they should enqueue keys, not do work. Keys are "namespace/name" (or "name" for cluster scope).
+/// One informer may serve several controllers (<see cref="InformerFactory"/>): cached objects and the objects
+/// handlers get are shared, so nobody may mutate them (clone first).
 /// </summary>
 public sealed class Informer
 {
@@ -19,6 +21,11 @@ public sealed class Informer
     private readonly string _query;
     private readonly ConcurrentDictionary<string, JsonObject> _cache = new();
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Held while an event updates the cache and runs the handlers, and while AddEventHandler replays the cache,
+    // so a handler attached late sees every object exactly once before later events.
+    private readonly Lock _dispatch = new();
+    private readonly Lock _start = new();
+    private Task? _run;
 
     public event Action<JsonObject>? Added;
     public event Action<JsonObject, JsonObject>? Updated;
@@ -49,8 +56,35 @@ public sealed class Informer
 
     public IReadOnlyCollection<JsonObject> List() => _cache.Values.ToList();
 
-    /// <summary>Runs until cancelled: list, watch, relist with capped backoff on failures.</summary>
-    public async Task RunAsync(CancellationToken ct)
+    /// <summary>
+    /// Attaches handlers and calls <paramref name="added"/> for every object already cached (client-go's
+    /// AddEventHandler): for a shared informer that may be running already. Handlers attached with the events
+    /// before the informer starts need not use this.
+    /// </summary>
+    public void AddEventHandler(Action<JsonObject>? added, Action<JsonObject, JsonObject>? updated = null, Action<JsonObject>? deleted = null)
+    {
+        lock (_dispatch)
+        {
+            if (added != null)
+            {
+                foreach (var obj in _cache.Values) added(obj);
+                Added += added;
+            }
+            if (updated != null) Updated += updated;
+            if (deleted != null) Deleted += deleted;
+        }
+    }
+
+    /// <summary>
+    /// Runs until cancelled: list, watch, relist with capped backoff on failures. The first call starts the
+    /// loop; later calls (other controllers sharing this informer) get the same task, and their token is not used.
+    /// </summary>
+    public Task RunAsync(CancellationToken ct)
+    {
+        lock (_start) return _run ??= LoopAsync(ct);
+    }
+
+    private async Task LoopAsync(CancellationToken ct)
     {
         var backoff = TimeSpan.FromMilliseconds(200);
         while (!ct.IsCancellationRequested)
@@ -98,7 +132,12 @@ public sealed class Informer
             Apply(_cache.ContainsKey(key) ? "MODIFIED" : "ADDED", obj);
         }
         foreach (var key in _cache.Keys.Where(k => !seen.Contains(k)).ToList())
-            if (_cache.TryRemove(key, out var gone)) Deleted?.Invoke(gone);
+        {
+            lock (_dispatch)
+            {
+                if (_cache.TryRemove(key, out var gone)) Deleted?.Invoke(gone);
+            }
+        }
         return (string?)list["metadata"]?["resourceVersion"] ?? "";
     }
 
@@ -106,24 +145,27 @@ public sealed class Informer
     {
         if (type == "BOOKMARK") return;
         var key = KeyOf(obj);
-        switch (type)
+        lock (_dispatch)
         {
-            case "ADDED" or "MODIFIED":
-                if (_cache.TryGetValue(key, out var old))
-                {
-                    _cache[key] = obj;
-                    if (ObjectMeta.ResourceVersion(old) != ObjectMeta.ResourceVersion(obj)) Updated?.Invoke(old, obj);
-                }
-                else
-                {
-                    _cache[key] = obj;
-                    Added?.Invoke(obj);
-                }
-                break;
-            case "DELETED":
-                _cache.TryRemove(key, out _);
-                Deleted?.Invoke(obj);
-                break;
+            switch (type)
+            {
+                case "ADDED" or "MODIFIED":
+                    if (_cache.TryGetValue(key, out var old))
+                    {
+                        _cache[key] = obj;
+                        if (ObjectMeta.ResourceVersion(old) != ObjectMeta.ResourceVersion(obj)) Updated?.Invoke(old, obj);
+                    }
+                    else
+                    {
+                        _cache[key] = obj;
+                        Added?.Invoke(obj);
+                    }
+                    break;
+                case "DELETED":
+                    _cache.TryRemove(key, out _);
+                    Deleted?.Invoke(obj);
+                    break;
+            }
         }
     }
 }

@@ -21,33 +21,38 @@ public static class ControllerManager
     /// <param name="serviceAccounts">Runs the serviceaccount, root-ca-cert-publisher and token controllers; null: not.</param>
     public static Task RunAsync(KubeClient client, ILoggerFactory logs, CancellationToken ct, ServiceAccount.ServiceAccountControllerOptions? serviceAccounts = null)
     {
-        var namespaces = new NamespaceController(client, logs.CreateLogger("namespace-controller"));
-        var gc = new GarbageCollector.GarbageCollector(client, logs.CreateLogger("garbage-collector"));
-        var replicaSets = new ReplicaSetController(client, logs.CreateLogger("replicaset-controller"));
-        var deployments = new DeploymentController(client, logs.CreateLogger("deployment-controller"));
-        var endpoints = new EndpointsController(client, logs.CreateLogger("endpoint-controller"));
-        var endpointSlices = new EndpointSliceController(client, logs.CreateLogger("endpointslice-controller"));
-        var jobs = new JobController(client, logs.CreateLogger("job-controller"));
-        var cronJobs = new CronJobController(client, logs.CreateLogger("cronjob-controller"));
-        var podGc = new PodGCController(client, logs.CreateLogger("pod-garbage-collector"));
-        var disruption = new Disruption.DisruptionController(client, logs.CreateLogger("disruption-controller"));
-        var ttl = new TtlAfterFinishedController(client, logs.CreateLogger("ttl-after-finished-controller"));
-        var nodeLifecycle = new NodeLifecycleController(client, logs.CreateLogger("node-lifecycle-controller"));
-        var saTasks = new List<Task>();
+        // One informer per resource for all controllers, reading as the controller manager (its role may list and
+        // watch everything); controllers that write as their own service accounts still read through these.
+        var informers = new InformerFactory(client, logs.CreateLogger("shared-informers"));
+        var namespaces = new NamespaceController(client, logs.CreateLogger("namespace-controller"), informers);
+        var gc = new GarbageCollector.GarbageCollector(client, logs.CreateLogger("garbage-collector"), informers);
+        var replicaSets = new ReplicaSetController(client, logs.CreateLogger("replicaset-controller"), informers: informers);
+        var deployments = new DeploymentController(client, logs.CreateLogger("deployment-controller"), informers: informers);
+        var endpoints = new EndpointsController(client, logs.CreateLogger("endpoint-controller"), informers);
+        var endpointSlices = new EndpointSliceController(client, logs.CreateLogger("endpointslice-controller"), informers);
+        var jobs = new JobController(client, logs.CreateLogger("job-controller"), informers: informers);
+        var cronJobs = new CronJobController(client, logs.CreateLogger("cronjob-controller"), informers: informers);
+        var podGc = new PodGCController(client, logs.CreateLogger("pod-garbage-collector"), informers: informers);
+        var disruption = new Disruption.DisruptionController(client, logs.CreateLogger("disruption-controller"), informers: informers);
+        var ttl = new TtlAfterFinishedController(client, logs.CreateLogger("ttl-after-finished-controller"), informers: informers);
+        var nodeLifecycle = new NodeLifecycleController(client, logs.CreateLogger("node-lifecycle-controller"), informers: informers);
+        // Every controller attaches its handlers before any shared informer starts, so none misses an event.
+        var serviceAccountControllers = new List<Controller>();
         if (serviceAccounts != null)
         {
-            saTasks.Add(new ServiceAccount.ServiceAccountsController(client, serviceAccounts.ClientFor("service-account-controller"),
-                logs.CreateLogger("serviceaccount-controller")).RunAsync(1, ct));
-            saTasks.Add(new ServiceAccount.RootCaCertPublisher(client, serviceAccounts.ClientFor("root-ca-cert-publisher"), serviceAccounts.RootCaPem,
-                logs.CreateLogger("root-ca-cert-publisher")).RunAsync(1, ct));
+            serviceAccountControllers.Add(new ServiceAccount.ServiceAccountsController(client, serviceAccounts.ClientFor("service-account-controller"),
+                logs.CreateLogger("serviceaccount-controller"), informers));
+            serviceAccountControllers.Add(new ServiceAccount.RootCaCertPublisher(client, serviceAccounts.ClientFor("root-ca-cert-publisher"), serviceAccounts.RootCaPem,
+                logs.CreateLogger("root-ca-cert-publisher"), informers));
             if (serviceAccounts.TokenSigningKey != null)
-                saTasks.Add(new ServiceAccount.TokensController(client, serviceAccounts.TokenSigningKey, serviceAccounts.RootCaPem,
-                    logs.CreateLogger("serviceaccount-token-controller")).RunAsync(1, ct));
+                serviceAccountControllers.Add(new ServiceAccount.TokensController(client, serviceAccounts.TokenSigningKey, serviceAccounts.RootCaPem,
+                    logs.CreateLogger("serviceaccount-token-controller"), informers));
         }
-        var quotas = new ResourceQuotaController(serviceAccounts?.ClientFor("resourcequota-controller") ?? client, logs.CreateLogger("resourcequota-controller"));
+        // Writes as its own service account; reads through the shared informers.
+        var quotas = new ResourceQuotaController(serviceAccounts?.ClientFor("resourcequota-controller") ?? client, logs.CreateLogger("resourcequota-controller"), informers: informers);
         // Worker counts are kube-controller-manager's defaults (--concurrent-*-syncs).
         return Task.WhenAll(
-            Task.WhenAll(saTasks),
+            Task.WhenAll(serviceAccountControllers.Select(c => c.RunAsync(1, ct))),
             namespaces.RunAsync(2, ct),
             gc.StartAsync(2, ct),
             replicaSets.RunAsync(2, ct),

@@ -38,13 +38,14 @@ public sealed class CronJobController : Controller
     /// <summary>The zone of schedules without spec.timeZone (the controller's local zone, as upstream).</summary>
     public TimeZoneInfo DefaultZone { get; init; } = TimeZoneInfo.Local;
 
-    public CronJobController(KubeClient client, ILogger log, TimeProvider? time = null) : base(log)
+    public CronJobController(KubeClient client, ILogger log, TimeProvider? time = null, InformerFactory? informers = null) : base(log)
     {
+        informers ??= new InformerFactory(client, log);
         _client = client;
         _time = time ?? TimeProvider.System;
         _events = new EventRecorder(client, "cronjob-controller", log, _time);
-        _cronJobs = new Informer(client, CronJobs, log);
-        _jobs = new Informer(client, JobController.Jobs, log);
+        _cronJobs = informers.For(CronJobs);
+        _jobs = informers.For(JobController.Jobs);
         _cronJobs.Added += cj => Queue.Add(Informer.KeyOf(cj));
         _cronJobs.Updated += (_, cj) => Queue.Add(Informer.KeyOf(cj));
         _jobs.Added += EnqueueOwner;

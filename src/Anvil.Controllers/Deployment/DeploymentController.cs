@@ -29,14 +29,15 @@ public sealed partial class DeploymentController : Controller
     public override string Name => "deployment";
     public EventRecorder Recorder { get; }
 
-    public DeploymentController(KubeClient client, ILogger log, TimeProvider? time = null) : base(log)
+    public DeploymentController(KubeClient client, ILogger log, TimeProvider? time = null, InformerFactory? informers = null) : base(log)
     {
+        informers ??= new InformerFactory(client, log);
         _client = client;
         _time = time ?? TimeProvider.System;
         Recorder = new EventRecorder(client, Component, log, _time);
-        _deployments = new Informer(client, Workloads.Deployments, log);
-        _replicaSets = new Informer(client, Workloads.ReplicaSets, log);
-        _pods = new Informer(client, Workloads.Pods, log);
+        _deployments = informers.For(Workloads.Deployments);
+        _replicaSets = informers.For(Workloads.ReplicaSets);
+        _pods = informers.For(Workloads.Pods);
         _deployments.Added += d => Queue.Add(Informer.KeyOf(d));
         _deployments.Updated += (_, d) => Queue.Add(Informer.KeyOf(d));
         _deployments.Deleted += d => Queue.Add(Informer.KeyOf(d));

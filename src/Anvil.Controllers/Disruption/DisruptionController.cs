@@ -30,12 +30,13 @@ public sealed class DisruptionController : Controller
 
     public override string Name => "disruption";
 
-    public DisruptionController(KubeClient client, ILogger log, TimeProvider? time = null) : base(log)
+    public DisruptionController(KubeClient client, ILogger log, TimeProvider? time = null, InformerFactory? informers = null) : base(log)
     {
+        informers ??= new InformerFactory(client, log);
         _client = client;
         _time = time ?? TimeProvider.System;
-        _pdbs = new Informer(client, PodDisruptionBudgets, log);
-        _pods = new Informer(client, PodsRef, log);
+        _pdbs = informers.For(PodDisruptionBudgets);
+        _pods = informers.For(PodsRef);
         _pdbs.Added += pdb => Queue.Add(Informer.KeyOf(pdb));
         _pdbs.Updated += (_, pdb) => Queue.Add(Informer.KeyOf(pdb));
         _pods.Added += EnqueueBudgetsOf;

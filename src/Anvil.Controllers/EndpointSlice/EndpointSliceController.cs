@@ -31,13 +31,14 @@ public sealed class EndpointSliceController : Controller
     public override string Name => "endpointslice";
     public EventRecorder Recorder { get; }
 
-    public EndpointSliceController(KubeClient client, ILogger log) : base(log)
+    public EndpointSliceController(KubeClient client, ILogger log, InformerFactory? informers = null) : base(log)
     {
+        informers ??= new InformerFactory(client, log);
         _client = client;
         Recorder = new EventRecorder(client, Component, log);
-        _services = new Informer(client, Workloads.Services, log);
-        _pods = new Informer(client, Workloads.Pods, log);
-        _slices = new Informer(client, EndpointSlices, log, "", "labelSelector=" + Uri.EscapeDataString(EndpointSliceBuilder.ManagedByLabel + "=" + EndpointSliceBuilder.ControllerName));
+        _services = informers.For(Workloads.Services);
+        _pods = informers.For(Workloads.Pods);
+        _slices = informers.For(EndpointSlices, "", "labelSelector=" + Uri.EscapeDataString(EndpointSliceBuilder.ManagedByLabel + "=" + EndpointSliceBuilder.ControllerName));
         ServiceSelectors.EnqueueOnChanges(_services, _pods, Queue);
         _slices.Added += EnqueueServiceOf;
         _slices.Updated += (_, s) => EnqueueServiceOf(s);

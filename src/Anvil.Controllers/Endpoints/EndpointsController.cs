@@ -27,13 +27,14 @@ public sealed class EndpointsController : Controller
     public override string Name => "endpoint";
     public EventRecorder Recorder { get; }
 
-    public EndpointsController(KubeClient client, ILogger log) : base(log)
+    public EndpointsController(KubeClient client, ILogger log, InformerFactory? informers = null) : base(log)
     {
+        informers ??= new InformerFactory(client, log);
         _client = client;
         Recorder = new EventRecorder(client, Component, log);
-        _services = new Informer(client, Workloads.Services, log);
-        _pods = new Informer(client, Workloads.Pods, log);
-        _endpoints = new Informer(client, Workloads.Endpoints, log);
+        _services = informers.For(Workloads.Services);
+        _pods = informers.For(Workloads.Pods);
+        _endpoints = informers.For(Workloads.Endpoints);
         ServiceSelectors.EnqueueOnChanges(_services, _pods, Queue);
         // Endpoints left behind by services deleted while we were not running are found on the first list only
         // (checkLeftoverEndpoints); later, Endpoints without a Service are someone else's.

@@ -18,6 +18,7 @@ public sealed class GarbageCollector : Controller
 
     private readonly KubeClient _client;
     private readonly DiscoveryClient _discovery;
+    private readonly InformerFactory _informerFactory;
     private readonly ILogger _log;
     private readonly ConcurrentDictionary<string, Node> _nodes = new();
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _dependents = new();
@@ -31,9 +32,10 @@ public sealed class GarbageCollector : Controller
     /// <summary>How often new resource types (CRDs) are looked for.</summary>
     public TimeSpan RediscoveryInterval { get; init; } = TimeSpan.FromSeconds(15);
 
-    public GarbageCollector(KubeClient client, ILogger log) : base(log)
+    public GarbageCollector(KubeClient client, ILogger log, InformerFactory? informers = null) : base(log)
     {
         _client = client;
+        _informerFactory = informers ?? new InformerFactory(client, log);
         _discovery = new DiscoveryClient(client);
         _log = log;
     }
@@ -82,10 +84,9 @@ public sealed class GarbageCollector : Controller
             _kinds[(r.Ref.ApiVersion, r.Kind)] = r.Ref;
             if (!r.Supports("list") || !r.Supports("watch") || !r.Supports("delete")) continue;
             if (_informers.ContainsKey(r.Ref)) continue;
-            var informer = new Informer(_client, r.Ref, _log);
-            informer.Added += o => Observe(r.Ref, o);
-            informer.Updated += (_, o) => Observe(r.Ref, o);
-            informer.Deleted += o => Forget(o);
+            // Shared informers other controllers started may hold objects already: AddEventHandler replays them.
+            var informer = _informerFactory.For(r.Ref);
+            informer.AddEventHandler(o => Observe(r.Ref, o), (_, o) => Observe(r.Ref, o), Forget);
             if (_informers.TryAdd(r.Ref, informer)) running.Add(informer.RunAsync(ct));
         }
     }

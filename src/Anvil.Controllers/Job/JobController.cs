@@ -45,14 +45,15 @@ public sealed partial class JobController : Controller
     public TimeSpan PodFailureBackoff { get; init; } = TimeSpan.FromSeconds(10);
     public TimeSpan MaxPodFailureBackoff { get; init; } = TimeSpan.FromMinutes(10);
 
-    public JobController(KubeClient client, ILogger log, TimeProvider? time = null) : base(log)
+    public JobController(KubeClient client, ILogger log, TimeProvider? time = null, InformerFactory? informers = null) : base(log)
     {
+        informers ??= new InformerFactory(client, log);
         _client = client;
         _time = time ?? TimeProvider.System;
         _expectations = new ControllerExpectations(_time);
         _events = new EventRecorder(client, "job-controller", log, _time);
-        _jobs = new Informer(client, Jobs, log);
-        _pods = new Informer(client, Pods, log);
+        _jobs = informers.For(Jobs);
+        _pods = informers.For(Pods);
         _jobs.Added += j => Queue.Add(Informer.KeyOf(j));
         _jobs.Updated += (_, j) => Queue.Add(Informer.KeyOf(j));
         _jobs.Deleted += OnJobDeleted;

@@ -19,11 +19,12 @@ public sealed class NamespaceController : Controller
 
     public override string Name => "namespace";
 
-    public NamespaceController(KubeClient client, ILogger log) : base(log)
+    public NamespaceController(KubeClient client, ILogger log, InformerFactory? informers = null) : base(log)
     {
+        informers ??= new InformerFactory(client, log);
         _client = client;
         _discovery = new DiscoveryClient(client);
-        _namespaces = new Informer(client, ResourceRef.Namespaces, log);
+        _namespaces = informers.For(ResourceRef.Namespaces);
         _namespaces.Added += ns => Enqueue(ns);
         _namespaces.Updated += (_, ns) => Enqueue(ns);
     }

@@ -49,13 +49,14 @@ public sealed class NodeLifecycleController : Controller
     /// <summary>--node-monitor-period.</summary>
     public TimeSpan MonitorPeriod { get; init; } = TimeSpan.FromSeconds(5);
 
-    public NodeLifecycleController(KubeClient client, ILogger log, TimeProvider? time = null) : base(log)
+    public NodeLifecycleController(KubeClient client, ILogger log, TimeProvider? time = null, InformerFactory? informers = null) : base(log)
     {
+        informers ??= new InformerFactory(client, log);
         _client = client;
         _time = time ?? TimeProvider.System;
-        _nodes = new Informer(client, Nodes, log);
-        _leases = new Informer(client, Leases, log, LeaseNamespace);
-        _pods = new Informer(client, Pods, log);
+        _nodes = informers.For(Nodes);
+        _leases = informers.For(Leases, LeaseNamespace);
+        _pods = informers.For(Pods);
         _nodeEvents = new EventRecorder(client, "node-controller", log, _time);
         _evictionEvents = new EventRecorder(client, "taint-eviction-controller", log, _time);
         _nodes.Added += _ => Queue.Add(Key);

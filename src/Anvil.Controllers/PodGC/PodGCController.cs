@@ -35,12 +35,13 @@ public sealed class PodGCController : Controller
     /// <summary>How long a node must stay missing before its pods count as orphaned.</summary>
     public TimeSpan Quarantine { get; init; } = TimeSpan.FromSeconds(40);
 
-    public PodGCController(KubeClient client, ILogger log, TimeProvider? time = null) : base(log)
+    public PodGCController(KubeClient client, ILogger log, TimeProvider? time = null, InformerFactory? informers = null) : base(log)
     {
+        informers ??= new InformerFactory(client, log);
         _client = client;
         _time = time ?? TimeProvider.System;
-        _pods = new Informer(client, JobController.Pods, log);
-        _nodes = new Informer(client, Nodes, log);
+        _pods = informers.For(JobController.Pods);
+        _nodes = informers.For(Nodes);
         Queue.Add(Key);
     }
 

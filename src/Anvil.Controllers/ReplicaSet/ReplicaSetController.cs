@@ -28,14 +28,15 @@ public sealed class ReplicaSetController : Controller
     public ControllerExpectations Expectations { get; }
     public EventRecorder Recorder { get; }
 
-    public ReplicaSetController(KubeClient client, ILogger log, TimeProvider? time = null) : base(log)
+    public ReplicaSetController(KubeClient client, ILogger log, TimeProvider? time = null, InformerFactory? informers = null) : base(log)
     {
+        informers ??= new InformerFactory(client, log);
         _client = client;
         _time = time ?? TimeProvider.System;
         Expectations = new ControllerExpectations(_time);
         Recorder = new EventRecorder(client, Component, log, _time);
-        _replicaSets = new Informer(client, Workloads.ReplicaSets, log);
-        _pods = new Informer(client, Workloads.Pods, log);
+        _replicaSets = informers.For(Workloads.ReplicaSets);
+        _pods = informers.For(Workloads.Pods);
         _replicaSets.Added += rs => Queue.Add(Informer.KeyOf(rs));
         _replicaSets.Updated += (_, rs) => Queue.Add(Informer.KeyOf(rs));
         _replicaSets.Deleted += rs =>

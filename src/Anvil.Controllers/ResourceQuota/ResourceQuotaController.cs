@@ -42,11 +42,12 @@ public sealed class ResourceQuotaController : Controller
     /// <summary>How often every quota is recounted (kube-controller-manager's --resource-quota-sync-period).</summary>
     public TimeSpan ResyncPeriod { get; init; } = TimeSpan.FromMinutes(5);
 
-    public ResourceQuotaController(KubeClient client, ILogger log, TimeProvider? time = null) : base(log)
+    public ResourceQuotaController(KubeClient client, ILogger log, TimeProvider? time = null, InformerFactory? informers = null) : base(log)
     {
+        informers ??= new InformerFactory(client, log);
         _client = client;
         _time = time ?? TimeProvider.System;
-        _quotas = new Informer(client, Quotas, log);
+        _quotas = informers.For(Quotas);
         _quotas.Added += q => Queue.Add(Informer.KeyOf(q));
         _quotas.Updated += (old, q) =>
         {
@@ -55,7 +56,7 @@ public sealed class ResourceQuotaController : Controller
         };
         foreach (var r in Replenished)
         {
-            var informer = new Informer(client, r, log);
+            var informer = informers.For(r);
             informer.Deleted += o => EnqueueNamespace(ObjectMeta.Namespace(o));
             if (r.Resource == "pods")
                 informer.Updated += (old, pod) =>

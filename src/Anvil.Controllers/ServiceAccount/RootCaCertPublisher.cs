@@ -24,12 +24,13 @@ public sealed class RootCaCertPublisher : Controller
 
     public override string Name => "root-ca-cert-publisher";
 
-    public RootCaCertPublisher(KubeClient informerClient, KubeClient client, string caPem, ILogger log) : base(log)
+    public RootCaCertPublisher(KubeClient informerClient, KubeClient client, string caPem, ILogger log, InformerFactory? informers = null) : base(log)
     {
+        informers ??= new InformerFactory(informerClient, log);
         _client = client;
         _caPem = caPem;
-        _namespaces = new Informer(informerClient, ResourceRef.Namespaces, log);
-        _configMaps = new Informer(informerClient, ServiceAccountResources.ConfigMaps, log, "",
+        _namespaces = informers.For(ResourceRef.Namespaces);
+        _configMaps = informers.For(ServiceAccountResources.ConfigMaps, "",
             "fieldSelector=" + Uri.EscapeDataString("metadata.name=" + ConfigMapName));
         _namespaces.Added += n => Queue.Add(ObjectMeta.Name(n));
         _namespaces.Updated += (_, n) => Queue.Add(ObjectMeta.Name(n));

@@ -20,11 +20,12 @@ public sealed class ServiceAccountsController : Controller
 
     public override string Name => "serviceaccount";
 
-    public ServiceAccountsController(KubeClient informerClient, KubeClient client, ILogger log) : base(log)
+    public ServiceAccountsController(KubeClient informerClient, KubeClient client, ILogger log, InformerFactory? informers = null) : base(log)
     {
+        informers ??= new InformerFactory(informerClient, log);
         _client = client;
-        _namespaces = new Informer(informerClient, ResourceRef.Namespaces, log);
-        _serviceAccounts = new Informer(informerClient, ServiceAccountResources.ServiceAccounts, log, "",
+        _namespaces = informers.For(ResourceRef.Namespaces);
+        _serviceAccounts = informers.For(ServiceAccountResources.ServiceAccounts, "",
             "fieldSelector=" + Uri.EscapeDataString("metadata.name=" + DefaultName));
         _namespaces.Added += n => Queue.Add(ObjectMeta.Name(n));
         _namespaces.Updated += (_, n) => Queue.Add(ObjectMeta.Name(n));

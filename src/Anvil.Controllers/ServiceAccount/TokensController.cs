@@ -31,14 +31,15 @@ public sealed class TokensController : Controller
 
     public override string Name => "serviceaccount-token";
 
-    public TokensController(KubeClient client, RSA signingKey, string caPem, ILogger log) : base(log)
+    public TokensController(KubeClient client, RSA signingKey, string caPem, ILogger log, InformerFactory? informers = null) : base(log)
     {
+        informers ??= new InformerFactory(client, log);
         _client = client;
         _key = signingKey;
         _keyId = Base64Url.EncodeToString(SHA256.HashData(signingKey.ExportSubjectPublicKeyInfo()));
         _caPem = caPem;
-        _secrets = new Informer(client, ServiceAccountResources.Secrets, log, "", "fieldSelector=" + Uri.EscapeDataString("type=" + SecretType));
-        _serviceAccounts = new Informer(client, ServiceAccountResources.ServiceAccounts, log);
+        _secrets = informers.For(ServiceAccountResources.Secrets, "", "fieldSelector=" + Uri.EscapeDataString("type=" + SecretType));
+        _serviceAccounts = informers.For(ServiceAccountResources.ServiceAccounts);
         _secrets.Added += s => Queue.Add(Informer.KeyOf(s));
         _secrets.Updated += (_, s) => Queue.Add(Informer.KeyOf(s));
         _serviceAccounts.Added += EnqueueTokensOf;

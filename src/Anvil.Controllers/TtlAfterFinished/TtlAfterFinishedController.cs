@@ -21,11 +21,12 @@ public sealed class TtlAfterFinishedController : Controller
 
     public override string Name => "ttl-after-finished";
 
-    public TtlAfterFinishedController(KubeClient client, ILogger log, TimeProvider? time = null) : base(log)
+    public TtlAfterFinishedController(KubeClient client, ILogger log, TimeProvider? time = null, InformerFactory? informers = null) : base(log)
     {
+        informers ??= new InformerFactory(client, log);
         _client = client;
         _time = time ?? TimeProvider.System;
-        _jobs = new Informer(client, JobController.Jobs, log);
+        _jobs = informers.For(JobController.Jobs);
         _jobs.Added += Enqueue;
         _jobs.Updated += (_, j) => Enqueue(j);
     }

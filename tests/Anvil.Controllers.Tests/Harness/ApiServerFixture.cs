@@ -21,6 +21,9 @@ public sealed class ApiServerFixture : IAsyncLifetime
 
     public KubeClient Client { get; private set; } = null!;
 
+    /// <summary>The server's data directory (its audit log is <c>audit.log</c> there).</summary>
+    public string DataDir => _dataDir;
+
     /// <summary>Requests this predicate matches are forbidden (to make writes fail as quota would); the rest go to the server's authorizer.</summary>
     public Func<AuthorizationAttributes, bool> Deny { get; set; } = _ => false;
 
@@ -41,8 +44,14 @@ public sealed class ApiServerFixture : IAsyncLifetime
             }
         }
         _host.Authorizer = new DenyingAuthorizer(this, _host.Authorizer);
-        var (cert, key) = _host.Pki.IssueClientCertificate("system:kube-controller-manager", ["system:masters"], TimeSpan.FromHours(1));
-        Client = KubeClient.FromPem(new Uri(_host.ServerUrl), _host.Pki.CaPem, cert, key, "kube-controller-manager");
+        Client = NewClient("kube-controller-manager");
+    }
+
+    /// <summary>Another client as <see cref="Client"/>'s user, told apart in the audit log by its user agent; the caller disposes it.</summary>
+    public KubeClient NewClient(string userAgent)
+    {
+        var (cert, key) = _host!.Pki.IssueClientCertificate("system:kube-controller-manager", ["system:masters"], TimeSpan.FromHours(1));
+        return KubeClient.FromPem(new Uri(_host.ServerUrl), _host.Pki.CaPem, cert, key, userAgent);
     }
 
     public async Task DisposeAsync()

@@ -1,0 +1,30 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+
+namespace Anvil.Client;
+
+/// <summary>
+/// One <see cref="Informer"/> per (resource, namespace, query) for every controller that asks (client-go's
+/// SharedInformerFactory): kube-controller-manager holds one pod watch, not one per controller. Controllers attach
+/// their handlers and call <see cref="Informer.RunAsync"/> as before; the first start runs it, later ones join.
+/// </summary>
+public sealed class InformerFactory
+{
+    private readonly KubeClient _client;
+    private readonly ILogger _log;
+    private readonly ConcurrentDictionary<(ResourceRef Resource, string Namespace, string Query), Informer> _informers = new();
+
+    public InformerFactory(KubeClient client, ILogger log)
+    {
+        _client = client;
+        _log = log;
+    }
+
+    /// <summary>The client the informers list and watch with.</summary>
+    public KubeClient Client => _client;
+
+    /// <summary>The shared informer for this key, made on first request.</summary>
+    public Informer For(ResourceRef resource, string ns = "", string query = "") =>
+        // An Informer does nothing until started, so a losing racer's extra instance is simply dropped.
+        _informers.GetOrAdd((resource, ns, query), k => new Informer(_client, k.Resource, _log, k.Namespace, k.Query));
+}
