@@ -135,11 +135,38 @@ public sealed class Informer
         {
             lock (_dispatch)
             {
-                if (_cache.TryRemove(key, out var gone)) Deleted?.Invoke(gone);
+                if (_cache.TryRemove(key, out var gone)) Notify(Deleted, gone);
             }
         }
         return (string?)list["metadata"]?["resourceVersion"] ?? "";
     }
+
+    /// <summary>
+    /// Calls each handler on its own: one that throws is logged and does not keep the others (other controllers
+    /// sharing this informer) from the event, nor stop the watch.
+    /// </summary>
+    private void Notify(Action<JsonObject>? handlers, JsonObject obj)
+    {
+        if (handlers == null) return;
+        foreach (var h in handlers.GetInvocationList())
+        {
+            try { ((Action<JsonObject>)h)(obj); }
+            catch (Exception e) { HandlerFailed(e); }
+        }
+    }
+
+    private void Notify(Action<JsonObject, JsonObject>? handlers, JsonObject old, JsonObject obj)
+    {
+        if (handlers == null) return;
+        foreach (var h in handlers.GetInvocationList())
+        {
+            try { ((Action<JsonObject, JsonObject>)h)(old, obj); }
+            catch (Exception e) { HandlerFailed(e); }
+        }
+    }
+
+    private void HandlerFailed(Exception e) =>
+        _log.LogError("informer resource={Resource} event handler failed: {Error}", _resource.Resource, e.ToString());
 
     private void Apply(string type, JsonObject obj)
     {
@@ -153,17 +180,17 @@ public sealed class Informer
                     if (_cache.TryGetValue(key, out var old))
                     {
                         _cache[key] = obj;
-                        if (ObjectMeta.ResourceVersion(old) != ObjectMeta.ResourceVersion(obj)) Updated?.Invoke(old, obj);
+                        if (ObjectMeta.ResourceVersion(old) != ObjectMeta.ResourceVersion(obj)) Notify(Updated, old, obj);
                     }
                     else
                     {
                         _cache[key] = obj;
-                        Added?.Invoke(obj);
+                        Notify(Added, obj);
                     }
                     break;
                 case "DELETED":
                     _cache.TryRemove(key, out _);
-                    Deleted?.Invoke(obj);
+                    Notify(Deleted, obj);
                     break;
             }
         }

@@ -79,6 +79,26 @@ public sealed class SharedInformerTests(ApiServerFixture server) : ControllerTes
         Assert.Equal(["p"], added);
     }
 
+    [Fact]
+    public async Task AHandlerThatThrows_KeepsNeitherTheOtherHandlersNorTheWatchFromEvents()
+    {
+        using var client = Server.NewClient(_userAgent);
+        var factory = new InformerFactory(client, Log);
+        var ns = await Server.NamespaceAsync("throws");
+        var informer = factory.For(Pods, ns);
+        var seen = new ConcurrentQueue<string>();
+        informer.Added += _ => throw new InvalidOperationException("a controller's bug");
+        informer.Added += o => seen.Enqueue(ObjectMeta.Name(o));
+        Run(informer.RunAsync);
+        await informer.WaitForSyncAsync(CancellationToken.None);
+
+        foreach (var name in new[] { "first", "second" })
+        {
+            await Client.CreateAsync(Pods, ns, Parse($$$"""{"apiVersion":"v1","kind":"Pod","metadata":{"name":"{{{name}}}"},"spec":{"containers":[{"name":"c","image":"busybox"}]}}"""));
+            await Eventually.UntilAsync($"{name} seen by the second handler", () => Task.FromResult(seen.Contains(name)));
+        }
+    }
+
     /// <summary>Every object the factory's informers deliver, with its JSON at delivery (the recorder is the first handler).</summary>
     private static ConcurrentDictionary<JsonObject, string> RecordDeliveries(InformerFactory factory, params ResourceRef[] resources)
     {
