@@ -19,6 +19,7 @@ public sealed class Informer
     private readonly string _namespace;
     private readonly ILogger _log;
     private readonly string _query;
+    private readonly string _accept;
     private readonly ConcurrentDictionary<string, JsonObject> _cache = new();
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     // Held while an event updates the cache and runs the handlers, and while AddEventHandler replays the cache,
@@ -32,8 +33,13 @@ public sealed class Informer
     public event Action<JsonObject>? Deleted;
 
     /// <param name="query">Extra list/watch parameters, e.g. "fieldSelector=spec.nodeName%3Dn" (the kubelet's view).</param>
-    public Informer(KubeClient client, ResourceRef resource, ILogger log, string ns = "", string query = "")
+    /// <param name="metadataOnly">
+    /// Caches PartialObjectMetadata (the objects' metadata alone), as client-go's metadata informers do: for
+    /// controllers that need no more, it keeps each object's data, spec and status out of the watch and the cache.
+    /// </param>
+    public Informer(KubeClient client, ResourceRef resource, ILogger log, string ns = "", string query = "", bool metadataOnly = false)
     {
+        _accept = metadataOnly ? KubeClient.PartialObjectMetadataAccept : "application/json";
         _query = query;
         _client = client;
         _resource = resource;
@@ -42,6 +48,7 @@ public sealed class Informer
     }
 
     public ResourceRef Resource => _resource;
+    public bool MetadataOnly => _accept != "application/json";
     public bool HasSynced => _synced.Task.IsCompleted;
     public Task WaitForSyncAsync(CancellationToken ct) => _synced.Task.WaitAsync(ct);
 
@@ -96,7 +103,7 @@ public sealed class Informer
                 backoff = TimeSpan.FromMilliseconds(200);
                 while (!ct.IsCancellationRequested)
                 {
-                    await foreach (var (type, obj) in _client.WatchAsync(_resource, _namespace, rv, 300, ct, _query).ConfigureAwait(false))
+                    await foreach (var (type, obj) in _client.WatchAsync(_resource, _namespace, rv, 300, ct, _query, _accept).ConfigureAwait(false))
                     {
                         rv = ObjectMeta.ResourceVersion(obj);
                         Apply(type, obj);
@@ -122,7 +129,7 @@ public sealed class Informer
 
     private async Task<string> RelistAsync(CancellationToken ct)
     {
-        var list = await _client.ListAsync(_resource, _namespace, _query, ct).ConfigureAwait(false);
+        var list = await _client.ListAsync(_resource, _namespace, _query, _accept, ct).ConfigureAwait(false);
         var seen = new HashSet<string>();
         foreach (var item in (list["items"] as JsonArray ?? []).OfType<JsonObject>())
         {

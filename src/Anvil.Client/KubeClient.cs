@@ -50,6 +50,16 @@ public sealed class KubeClient : IDisposable
     public Task<JsonObject> ListAsync(ResourceRef r, string ns = "", string query = "", CancellationToken ct = default) =>
         SendAsync(HttpMethod.Get, r.Path(ns) + (query.Length > 0 ? "?" + query : ""), null, null, ct);
 
+    /// <summary>
+    /// What a metadata-only client asks for (client-go's metadata client): the objects' metadata alone, as
+    /// PartialObjectMetadata(List), for controllers that only need names, uids, owners and finalizers.
+    /// </summary>
+    public const string PartialObjectMetadataAccept = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1";
+
+    /// <summary>Lists a collection as <paramref name="accept"/> asks (e.g. <see cref="PartialObjectMetadataAccept"/>).</summary>
+    public Task<JsonObject> ListAsync(ResourceRef r, string ns, string query, string accept, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, r.Path(ns) + (query.Length > 0 ? "?" + query : ""), null, null, ct, accept);
+
     public Task<JsonObject> CreateAsync(ResourceRef r, string ns, JsonObject obj, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Post, r.Path(ns), obj, "application/json", ct);
 
@@ -71,7 +81,10 @@ public sealed class KubeClient : IDisposable
         SendAsync(HttpMethod.Delete, r.Path(ns), new JsonObject { ["kind"] = "DeleteOptions", ["apiVersion"] = "v1", ["propagationPolicy"] = "Background" }, "application/json", ct);
 
     /// <summary>Any request; returns the response object (or an empty object for empty bodies).</summary>
-    public async Task<JsonObject> SendAsync(HttpMethod method, string pathAndQuery, JsonNode? body, string? contentType, CancellationToken ct)
+    public Task<JsonObject> SendAsync(HttpMethod method, string pathAndQuery, JsonNode? body, string? contentType, CancellationToken ct) =>
+        SendAsync(method, pathAndQuery, body, contentType, ct, "application/json");
+
+    private async Task<JsonObject> SendAsync(HttpMethod method, string pathAndQuery, JsonNode? body, string? contentType, CancellationToken ct, string accept)
     {
         using var request = new HttpRequestMessage(method, pathAndQuery);
         if (body != null)
@@ -79,7 +92,7 @@ public sealed class KubeClient : IDisposable
             request.Content = new ByteArrayContent(KubeJson.ToBytes(body));
             request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType ?? "application/json");
         }
-        request.Headers.Accept.ParseAdd("application/json");
+        request.Headers.TryAddWithoutValidation("Accept", accept);
         using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
         var bytes = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode) throw ToException(response.StatusCode, bytes);
@@ -91,12 +104,12 @@ public sealed class KubeClient : IDisposable
     /// ends the stream or <paramref name="ct"/> is cancelled. An ERROR event is thrown as <see cref="ApiException"/>.
     /// </summary>
     public async IAsyncEnumerable<(string Type, JsonObject Object)> WatchAsync(ResourceRef r, string ns, string resourceVersion,
-        int timeoutSeconds = 300, [EnumeratorCancellation] CancellationToken ct = default, string query = "")
+        int timeoutSeconds = 300, [EnumeratorCancellation] CancellationToken ct = default, string query = "", string accept = "application/json")
     {
         var path = $"{r.Path(ns)}?watch=true&allowWatchBookmarks=true&timeoutSeconds={timeoutSeconds}&resourceVersion={Uri.EscapeDataString(resourceVersion)}";
         if (query.Length > 0) path += "&" + query;
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        request.Headers.Accept.ParseAdd("application/json");
+        request.Headers.TryAddWithoutValidation("Accept", accept);
         using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
             throw ToException(response.StatusCode, await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false));

@@ -46,6 +46,20 @@ public sealed class InformerFactoryTests : IDisposable
     }
 
     [Fact]
+    public void ForMetadataOrExisting_SharesAFullInformerOthersAskedFor_ElseWatchesMetadata()
+    {
+        var factory = new InformerFactory(_client, NullLogger.Instance);
+        var pods = factory.For(Pods);
+
+        Assert.Same(pods, factory.ForMetadataOrExisting(Pods));
+        var jobs = factory.ForMetadataOrExisting(Jobs);
+        Assert.True(jobs.MetadataOnly);
+        Assert.False(pods.MetadataOnly);
+        Assert.Same(jobs, factory.ForMetadata(Jobs));
+        Assert.NotSame(jobs, factory.For(Jobs));
+    }
+
+    [Fact]
     public void For_FromManyThreads_HandsOutOneInformer()
     {
         var factory = new InformerFactory(_client, NullLogger.Instance);

@@ -14,6 +14,7 @@ namespace Anvil.Controllers.Tests;
 /// </summary>
 public sealed class SharedInformerTests(ApiServerFixture server) : ControllerTest(server), IClassFixture<ApiServerFixture>
 {
+    private static readonly ResourceRef ConfigMaps = new("", "v1", "configmaps", true);
     private readonly string _userAgent = "shared-informers-" + Guid.NewGuid().ToString("N")[..8];
 
     [Fact]
@@ -97,6 +98,36 @@ public sealed class SharedInformerTests(ApiServerFixture server) : ControllerTes
             await Client.CreateAsync(Pods, ns, Parse($$$"""{"apiVersion":"v1","kind":"Pod","metadata":{"name":"{{{name}}}"},"spec":{"containers":[{"name":"c","image":"busybox"}]}}"""));
             await Eventually.UntilAsync($"{name} seen by the second handler", () => Task.FromResult(seen.Contains(name)));
         }
+    }
+
+    [Fact]
+    public async Task GarbageCollector_WatchesWhatNoOtherControllerDoes_AsMetadataOnly()
+    {
+        using var client = Server.NewClient(_userAgent);
+        var factory = new InformerFactory(client, Log);
+        var ns = await Server.NamespaceAsync("metadata");
+        var owner = await Client.CreateAsync(ConfigMaps, ns, Parse("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"owner"},"data":{"k":"v"}}"""));
+        await Client.CreateAsync(ConfigMaps, ns, Parse($$$"""
+            {"apiVersion":"v1","kind":"ConfigMap","data":{"big":"{{{new string('x', 4096)}}}"},
+             "metadata":{"name":"dependent","ownerReferences":[{"apiVersion":"v1","kind":"ConfigMap","name":"owner","uid":"{{{ObjectMeta.Uid(owner)}}}"}]}}
+            """));
+        var gc = new GarbageCollector.GarbageCollector(client, Log, factory);
+        Run(ct => gc.StartAsync(1, ct));
+        var configMaps = factory.ForMetadata(ConfigMaps);
+        await Eventually.UntilAsync("the configmaps' metadata cached", () => Task.FromResult(configMaps.Get($"{ns}/dependent") != null));
+
+        // The cache holds what the garbage collector reads, not the data.
+        var cached = configMaps.Get($"{ns}/dependent")!;
+        Assert.Equal("PartialObjectMetadata", (string?)cached["kind"]);
+        Assert.Null(cached["data"]);
+        Assert.Equal(ObjectMeta.Uid(owner), (string?)cached["metadata"]!["ownerReferences"]![0]!["uid"]);
+
+        await Client.DeleteAsync(ConfigMaps, ns, "owner");
+        await Eventually.UntilAsync("the dependent collected", async () =>
+        {
+            try { return ObjectMeta.IsDeleting(await Client.GetAsync(ConfigMaps, ns, "dependent")); }
+            catch (ApiException e) when (e.IsNotFound) { return true; }
+        });
     }
 
     /// <summary>Every object the factory's informers deliver, with its JSON at delivery (the recorder is the first handler).</summary>

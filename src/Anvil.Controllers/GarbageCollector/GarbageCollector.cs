@@ -84,8 +84,9 @@ public sealed class GarbageCollector : Controller
             _kinds[(r.Ref.ApiVersion, r.Kind)] = r.Ref;
             if (!r.Supports("list") || !r.Supports("watch") || !r.Supports("delete")) continue;
             if (_informers.ContainsKey(r.Ref)) continue;
-            // Shared informers other controllers started may hold objects already: AddEventHandler replays them.
-            var informer = _informerFactory.For(r.Ref);
+            // Only metadata is needed: what other controllers watch already is shared (AddEventHandler replays what
+            // it holds), the rest is watched as metadata alone, so a configmap's data never lands in this cache.
+            var informer = _informerFactory.ForMetadataOrExisting(r.Ref);
             informer.AddEventHandler(o => Observe(r.Ref, o), (_, o) => Observe(r.Ref, o), Forget);
             if (_informers.TryAdd(r.Ref, informer)) running.Add(informer.RunAsync(ct));
         }

@@ -56,7 +56,9 @@ public sealed class ResourceQuotaController : Controller
         };
         foreach (var r in Replenished)
         {
-            var informer = informers.For(r);
+            // A deletion only triggers a recount (made with a live list), so metadata is enough, except for pods,
+            // whose updates are compared by the compute resources they count.
+            var informer = r.Resource == "pods" ? informers.For(r) : informers.ForMetadataOrExisting(r);
             informer.Deleted += o => EnqueueNamespace(ObjectMeta.Namespace(o));
             if (r.Resource == "pods")
                 informer.Updated += (old, pod) =>
