@@ -39,6 +39,7 @@ public sealed class Informer
     /// </param>
     public Informer(KubeClient client, ResourceRef resource, ILogger log, string ns = "", string query = "", bool metadataOnly = false)
     {
+        MetadataOnly = metadataOnly;
         _accept = metadataOnly ? KubeClient.PartialObjectMetadataAccept : "application/json";
         _query = query;
         _client = client;
@@ -48,7 +49,7 @@ public sealed class Informer
     }
 
     public ResourceRef Resource => _resource;
-    public bool MetadataOnly => _accept != "application/json";
+    public bool MetadataOnly { get; }
     public bool HasSynced => _synced.Task.IsCompleted;
     public Task WaitForSyncAsync(CancellationToken ct) => _synced.Task.WaitAsync(ct);
 
