@@ -174,26 +174,51 @@ public sealed partial class RuncRuntime : IRuntimeService
         ];
         WriteStdio(bundle, config.Stdio);
         // conmon forks and its child points its stdio at /dev/null at once (it expects a parent that reads to the end),
-        // so it runs directly, without a shell to redirect it; what it printed before is kept in conmon.out.
-        var (code, stdout, stderr) = await HostCommand.RunAsync(_conmon, args, ct).ConfigureAwait(false);
-        if (stdout.Length + stderr.Length > 0) await File.WriteAllTextAsync(Path.Combine(bundle, "conmon.out"), stdout + stderr, CancellationToken.None).ConfigureAwait(false);
-        if (code != 0) throw new IOException($"conmon failed ({code}): {(stdout + stderr).Trim()}");
+        // so it runs directly, without a shell to redirect it; what it printed is kept in conmon.out. Its first process
+        // exits right after the fork: waiting for that (and for this process to reap it) is not on the container's way,
+        // so the pid file is awaited meanwhile, and a conmon that failed ends the wait.
+        var conmon = HostCommand.RunAsync(_conmon, args, ct);
         // `runc create` has finished once the container's pid file exists (or conmon recorded an exit).
         // Polled finely: this wait is on every pod's startup path and `runc create` takes tens of milliseconds.
         for (var i = 0; i < 3000; i++)
         {
-            if (InitPid(id) != null) return await NetworkReadyAsync(id, connecting, ct).ConfigureAwait(false);
+            if (InitPid(id) != null)
+            {
+                _ = KeepConmonOutputAsync(bundle, conmon);
+                return await NetworkReadyAsync(id, connecting, ct).ConfigureAwait(false);
+            }
             if (File.Exists(Path.Combine(bundle, "exits", id)))
                 break;
             // The pod network failed meanwhile (its namespace is gone, so runc create cannot finish).
-            if (connecting is { IsCompleted: true, IsCompletedSuccessfully: false }) return await NetworkReadyAsync(id, connecting, ct).ConfigureAwait(false);
+            if (connecting is { IsCompleted: true, IsCompletedSuccessfully: false })
+            {
+                _ = KeepConmonOutputAsync(bundle, conmon);
+                return await NetworkReadyAsync(id, connecting, ct).ConfigureAwait(false);
+            }
+            if (conmon is { IsCompleted: true } && (!conmon.IsCompletedSuccessfully || conmon.Result.Code != 0)) break;
             // conmon exits when runc create fails (without the exit file, which is for the container's own exit).
             if (i % 20 == 19 && ConmonGone(bundle)) break;
             await Task.Delay(5, ct).ConfigureAwait(false);
         }
-        var why = ReadOr(Path.Combine(bundle, "conmon.out")).Trim();
+        var (code, output) = await KeepConmonOutputAsync(bundle, conmon).ConfigureAwait(false);
         if (Environment.GetEnvironmentVariable("ANVIL_NODE_KEEP") == null) await RemoveContainerAsync(id, ct).ConfigureAwait(false);
-        throw new IOException($"runc create failed: {(why.Length > 0 ? why : "no pid file")}");
+        throw new IOException(code != 0 ? $"conmon failed ({code}): {output}" : $"runc create failed: {(output.Length > 0 ? output : "no pid file")}");
+    }
+
+    /// <summary>What conmon's first process printed, kept in the bundle's conmon.out; and its exit code.</summary>
+    private static async Task<(int Code, string Output)> KeepConmonOutputAsync(string bundle, Task<(int Code, string Stdout, string Stderr)> conmon)
+    {
+        try
+        {
+            var (code, stdout, stderr) = await conmon.ConfigureAwait(false);
+            var output = (stdout + stderr).Trim();
+            if (output.Length > 0) await File.WriteAllTextAsync(Path.Combine(bundle, "conmon.out"), output, CancellationToken.None).ConfigureAwait(false);
+            return (code, output);
+        }
+        catch (Exception e) when (e is IOException or System.ComponentModel.Win32Exception or OperationCanceledException or DirectoryNotFoundException)
+        {
+            return (-1, e.Message);
+        }
     }
 
     /// <summary>The process namespace of a running container's init, which an ephemeral container targeting it joins.</summary>
