@@ -110,58 +110,21 @@ internal sealed class ApiServerBenchmark(BenchOptions options)
             await PhaseAsync("warm-up (not counted)", async () =>
             {
                 // Connects every client (TLS handshakes) and lets the JIT tier up the hot paths.
-                var warm = await LoadRunner.RunAsync("warm-up", clients.Length, 40 * clients.Length, TimeSpan.FromSeconds(options.Quick ? 3 : 10), async (c, seq, token) =>
-                {
-                    var name = $"warm-{c:D2}-{seq:D5}";
-                    var created = await clients[c].SendAsync(HttpMethod.Post, ConfigMaps.CollectionPath(WarmNs), ConfigMaps.Create(name), "application/json", token).ConfigureAwait(false);
-                    var (uid, rv) = ConfigMaps.Identity(created);
-                    await clients[c].GetAsync(ConfigMaps.ObjectPath(WarmNs, name), token).ConfigureAwait(false);
-                    await clients[c].SendAsync(HttpMethod.Put, ConfigMaps.ObjectPath(WarmNs, name), ConfigMaps.Update(name, WarmNs, uid, rv, "1"), "application/json", token).ConfigureAwait(false);
-                }, ct).ConfigureAwait(false);
+                var warm = await ConfigMapLoad.WarmUpAsync(clients, WarmNs, TimeSpan.FromSeconds(options.Quick ? 3 : 10), ct).ConfigureAwait(false);
                 if (warm.Errors > 0) throw new InvalidOperationException($"warm-up: {warm.Errors} errors, first: {warm.FirstError}");
                 await admin.GetAsync(ConfigMaps.CollectionPath(WarmNs), ct, BenchClient.KubectlTableAccept).ConfigureAwait(false);
             }).ConfigureAwait(false);
 
             await PhaseAsync($"preload {options.Objects} configmaps ({options.Concurrency} clients)", async () =>
             {
-                var next = -1;
-                _results.Preload = await LoadRunner.RunAsync("preload create", clients.Length, options.Objects, options.PreloadTime, async (c, _, token) =>
-                {
-                    var i = Interlocked.Increment(ref next);
-                    await clients[c].SendAsync(HttpMethod.Post, ConfigMaps.CollectionPath(ListNs), ConfigMaps.Create(ConfigMaps.PreloadName(i)), "application/json", token).ConfigureAwait(false);
-                }, ct).ConfigureAwait(false);
+                _results.Preload = await ConfigMapLoad.PreloadAsync(clients, ListNs, options.Objects, options.PreloadTime, ct).ConfigureAwait(false);
                 Log($"  {_results.Preload.Ops} created at {_results.Preload.Throughput:0} /s, {_results.Preload.Errors} errors");
                 _sample = await admin.GetAsync(ConfigMaps.ObjectPath(ListNs, ConfigMaps.PreloadName(0)), ct).ConfigureAwait(false);
                 _results.ObjectBytes = _sample.Length;
             }).ConfigureAwait(false);
             var preloaded = Math.Max(1, _results.Preload?.Ops ?? 1);
 
-            var own = new List<OwnObject>[clients.Length];
-            foreach (var n in new[] { 1, clients.Length })
-            {
-                for (var c = 0; c < own.Length; c++) own[c] = [];
-                await OpPhaseAsync("create", n, async (c, seq, token) =>
-                {
-                    var name = $"c{n}-{c:D2}-{seq:D6}";
-                    var body = await clients[c].SendAsync(HttpMethod.Post, ConfigMaps.CollectionPath(OpsNs), ConfigMaps.Create(name), "application/json", token).ConfigureAwait(false);
-                    if (own[c].Count < 64)
-                    {
-                        var (uid, rv) = ConfigMaps.Identity(body);
-                        own[c].Add(new OwnObject(name, uid, rv));
-                    }
-                }, ct).ConfigureAwait(false);
-                await OpPhaseAsync("get", n, (c, _, token) =>
-                    clients[c].GetAsync(ConfigMaps.ObjectPath(ListNs, ConfigMaps.PreloadName(Random.Shared.Next(preloaded))), token), ct).ConfigureAwait(false);
-                await OpPhaseAsync("update", n, async (c, seq, token) =>
-                {
-                    var mine = own[c];
-                    if (mine.Count == 0) throw new InvalidOperationException($"client {c} created no objects to update");
-                    var obj = mine[seq % mine.Count];
-                    var body = ConfigMaps.Update(obj.Name, OpsNs, obj.Uid, obj.ResourceVersion, seq.ToString(CultureInfo.InvariantCulture));
-                    var answer = await clients[c].SendAsync(HttpMethod.Put, ConfigMaps.ObjectPath(OpsNs, obj.Name), body, "application/json", token).ConfigureAwait(false);
-                    obj.ResourceVersion = ConfigMaps.Identity(answer).ResourceVersion;
-                }, ct).ConfigureAwait(false);
-            }
+            await ConfigMapLoad.RunOpsAsync(clients, OpsNs, ListNs, preloaded, (op, n, action) => OpPhaseAsync(op, n, action, ct)).ConfigureAwait(false);
 
             if (!options.Http1 && !options.Quick)
             {

@@ -43,50 +43,13 @@ internal sealed class SeparateServerProbe(string dataDir, BenchOptions options, 
             RssIdleBytes = ProcessMemory.RssBytes(up.Pid.ToString(CultureInfo.InvariantCulture));
             await admin.SendAsync(HttpMethod.Post, "/api/v1/namespaces", ConfigMaps.Namespace(Ns), "application/json", ct).ConfigureAwait(false);
             // Connects every client and lets both processes' JIT tier up, as the in-process phases' warm-up does.
-            var warm = await LoadRunner.RunAsync("warm-up", clients.Length, 40 * clients.Length, TimeSpan.FromSeconds(options.Quick ? 3 : 10), async (c, seq, token) =>
-            {
-                var name = $"warm-{c:D2}-{seq:D5}";
-                var created = await clients[c].SendAsync(HttpMethod.Post, ConfigMaps.CollectionPath(Ns), ConfigMaps.Create(name), "application/json", token).ConfigureAwait(false);
-                var (uid, rv) = ConfigMaps.Identity(created);
-                await clients[c].GetAsync(ConfigMaps.ObjectPath(Ns, name), token).ConfigureAwait(false);
-                await clients[c].SendAsync(HttpMethod.Put, ConfigMaps.ObjectPath(Ns, name), ConfigMaps.Update(name, Ns, uid, rv, "1"), "application/json", token).ConfigureAwait(false);
-            }, ct).ConfigureAwait(false);
+            var warm = await ConfigMapLoad.WarmUpAsync(clients, Ns, TimeSpan.FromSeconds(options.Quick ? 3 : 10), ct).ConfigureAwait(false);
             if (warm.Errors > 0) throw new InvalidOperationException($"warm-up: {warm.Errors} errors, first: {warm.FirstError}");
-            var next = -1;
-            Preload = await LoadRunner.RunAsync("preload create", clients.Length, options.Objects, options.PreloadTime, async (c, _, token) =>
-            {
-                var i = Interlocked.Increment(ref next);
-                await clients[c].SendAsync(HttpMethod.Post, ConfigMaps.CollectionPath(Ns), ConfigMaps.Create(ConfigMaps.PreloadName(i)), "application/json", token).ConfigureAwait(false);
-            }, ct).ConfigureAwait(false);
+            Preload = await ConfigMapLoad.PreloadAsync(clients, Ns, options.Objects, options.PreloadTime, ct).ConfigureAwait(false);
             log($"  {Preload.Ops} created at {Preload.Throughput:0} /s in anvil up, {Preload.Errors} errors");
             var preloaded = Math.Max(1, Preload.Ops);
 
-            var own = new List<OwnObject>[clients.Length];
-            foreach (var n in new[] { 1, clients.Length })
-            {
-                for (var c = 0; c < own.Length; c++) own[c] = [];
-                await PhaseAsync(up, "create", n, async (c, seq, token) =>
-                {
-                    var name = $"c{n}-{c:D2}-{seq:D6}";
-                    var body = await clients[c].SendAsync(HttpMethod.Post, ConfigMaps.CollectionPath(Ns), ConfigMaps.Create(name), "application/json", token).ConfigureAwait(false);
-                    if (own[c].Count < 64)
-                    {
-                        var (uid, rv) = ConfigMaps.Identity(body);
-                        own[c].Add(new OwnObject(name, uid, rv));
-                    }
-                }, ct).ConfigureAwait(false);
-                await PhaseAsync(up, "get", n, (c, _, token) =>
-                    clients[c].GetAsync(ConfigMaps.ObjectPath(Ns, ConfigMaps.PreloadName(Random.Shared.Next(preloaded))), token), ct).ConfigureAwait(false);
-                await PhaseAsync(up, "update", n, async (c, seq, token) =>
-                {
-                    var mine = own[c];
-                    if (mine.Count == 0) throw new InvalidOperationException($"client {c} created no objects to update");
-                    var obj = mine[seq % mine.Count];
-                    var body = ConfigMaps.Update(obj.Name, Ns, obj.Uid, obj.ResourceVersion, seq.ToString(CultureInfo.InvariantCulture));
-                    var answer = await clients[c].SendAsync(HttpMethod.Put, ConfigMaps.ObjectPath(Ns, obj.Name), body, "application/json", token).ConfigureAwait(false);
-                    obj.ResourceVersion = ConfigMaps.Identity(answer).ResourceVersion;
-                }, ct).ConfigureAwait(false);
-            }
+            await ConfigMapLoad.RunOpsAsync(clients, Ns, Ns, preloaded, (op, n, action) => PhaseAsync(up, op, n, action, ct)).ConfigureAwait(false);
             RssAfterBytes = ProcessMemory.RssBytes(up.Pid.ToString(CultureInfo.InvariantCulture));
         }
         finally

@@ -39,6 +39,12 @@ internal sealed class GcTrace : EventListener
         }
     }
 
+    /// <summary>Forgets the collections so far (a phase starts).</summary>
+    public void Forget()
+    {
+        lock (_gcs) _gcs.Clear();
+    }
+
     /// <summary>Prints and forgets the collections since the last call.</summary>
     public void Report(string phase, TextWriter o)
     {

@@ -22,7 +22,7 @@ internal static class LoadRunner
         var perClient = new List<double>[clients];
         var cpuStart = CpuTime();
         var gcStart = GcFigures.Now();
-        s_gcTrace?.Report("before " + name, TextWriter.Null);
+        s_gcTrace?.Forget();
         var start = Stopwatch.GetTimestamp();
         var deadline = start + (long)(maxTime.TotalSeconds * Stopwatch.Frequency);
         long lastEnd = start;
