@@ -215,7 +215,7 @@ public sealed partial class RuncRuntime : IRuntimeService
             if (output.Length > 0) await File.WriteAllTextAsync(Path.Combine(bundle, "conmon.out"), output, CancellationToken.None).ConfigureAwait(false);
             return (code, output);
         }
-        catch (Exception e) when (e is IOException or System.ComponentModel.Win32Exception or OperationCanceledException or DirectoryNotFoundException)
+        catch (Exception e) when (e is IOException or System.ComponentModel.Win32Exception or OperationCanceledException)
         {
             return (-1, e.Message);
         }
