@@ -13,9 +13,11 @@ using Anvil.ApiServer.Discovery;
 using Anvil.ApiServer.Encryption;
 using Anvil.ApiServer.Endpoints;
 using Anvil.ApiServer.Flow;
+using Anvil.ApiServer.Instrumentation;
 using Anvil.ApiServer.OpenApi;
 using Anvil.ApiServer.Registry;
 using Anvil.Machinery.Errors;
+using Anvil.Machinery.Instrumentation;
 using Anvil.Machinery.Schema;
 using Anvil.Storage;
 using Anvil.Storage.Sqlite;
@@ -68,6 +70,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         // As kube-apiserver compacts etcd every 5 minutes, keeping recent history for watches to resume from.
         sqlite.StartAutoCompaction(TimeSpan.FromMinutes(5), keepRevisions: 10_000);
         _store = _encrypting = new EncryptingStore(sqlite, encryption);
+        sqlite.RegisterMetrics(Monitoring.Registry);
 
         var openApi = new OpenApiService(Catalog);
         openApi.LoadSchemas(Schemas);
@@ -158,24 +161,11 @@ public sealed class ApiServerHost : IAsyncDisposable
         _app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
 
         // The audit recorder wraps the whole request, error answers included, to log the final status.
-        _app.Run(ctx => audit.ServeAsync(ctx, async () =>
+        // Inside it, the metrics see the same final status.
+        _app.Run(ctx => audit.ServeAsync(ctx, () =>
         {
-            try
-            {
-                await ServeAsync(ctx, handler, discovery, openApi, serverAddress).ConfigureAwait(false);
-            }
-            catch (StatusError e)
-            {
-                if (!ctx.Response.HasStarted) await ResponseWriter.WriteErrorAsync(ctx, e).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested)
-            {
-            }
-            catch (Exception e)
-            {
-                log.LogError(e, "request failed: {Method} {Path}", ctx.Request.Method, ctx.Request.Path);
-                if (!ctx.Response.HasStarted) await ResponseWriter.WriteErrorAsync(ctx, StatusError.InternalError(e.Message)).ConfigureAwait(false);
-            }
+            var info = AuditContext.Of(ctx)!.Info;
+            return Monitoring.ServeAsync(ctx, info, IsLongRunning(info, ctx), () => ServeAnsweringErrorsAsync(ctx, handler, discovery, openApi, serverAddress, log));
         }));
 
         _customResources = new CustomResources.CustomResourceManager(Catalog, Resources, openApi, Schemas, log);
@@ -205,6 +195,27 @@ public sealed class ApiServerHost : IAsyncDisposable
         WriteAdminKubeconfig();
     }
 
+    /// <summary>Serves the request; an error becomes its Status answer (a 500 only for what nothing else caught, logged).</summary>
+    private async Task ServeAnsweringErrorsAsync(HttpContext ctx, ApiHandler handler, DiscoveryDocuments discovery, OpenApiService openApi, string serverAddress, ILogger log)
+    {
+        try
+        {
+            await ServeAsync(ctx, handler, discovery, openApi, serverAddress).ConfigureAwait(false);
+        }
+        catch (StatusError e)
+        {
+            if (!ctx.Response.HasStarted) await ResponseWriter.WriteErrorAsync(ctx, e).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "request failed: {Method} {Path}", ctx.Request.Method, ctx.Request.Path);
+            if (!ctx.Response.HasStarted) await ResponseWriter.WriteErrorAsync(ctx, StatusError.InternalError(e.Message)).ConfigureAwait(false);
+        }
+    }
+
     private async Task ServeAsync(HttpContext ctx, ApiHandler handler, DiscoveryDocuments discovery, OpenApiService openApi, string serverAddress)
     {
         var path = ctx.Request.Path.Value ?? "/";
@@ -222,8 +233,9 @@ public sealed class ApiServerHost : IAsyncDisposable
         // Impersonation runs between authentication and authorization; null when it already answered.
         if (await Impersonation.ApplyAsync(ctx, user, Authorizer, ctx.RequestAborted).ConfigureAwait(false) is not { } actingAs) return;
         user = actingAs;
-        var info = RequestInfo.Parse(ctx.Request.Method, path, ctx.Request.Query["watch"] is { Count: > 0 } w && (w.ToString() is "true" or "1"));
-        AuditContext.Of(ctx)?.Authenticated(user, info);
+        var audit = AuditContext.Of(ctx);
+        var info = audit?.Info ?? RequestInfo.Parse(ctx.Request.Method, path, ctx.Request.Query["watch"] is { Count: > 0 } w && (w.ToString() is "true" or "1"));
+        audit?.Authenticated(user, info);
         await AuthorizeAsync(ctx, user, info).ConfigureAwait(false);
         using var slot = Inflight.Enter(user, info.Verb, IsLongRunning(info, ctx));
         if (info.IsResourceRequest)
@@ -233,6 +245,11 @@ public sealed class ApiServerHost : IAsyncDisposable
         }
         if (!HttpMethods.IsGet(ctx.Request.Method) && !HttpMethods.IsHead(ctx.Request.Method))
             throw new StatusError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
+        if (path == "/metrics")
+        {
+            await ResponseWriter.WriteBytesAsync(ctx, 200, System.Text.Encoding.UTF8.GetBytes(Monitoring.Registry.Render()), MetricsWriter.ContentType).ConfigureAwait(false);
+            return;
+        }
         await ServeNonResourceAsync(ctx, path, info, discovery, openApi, serverAddress).ConfigureAwait(false);
     }
 
@@ -251,6 +268,9 @@ public sealed class ApiServerHost : IAsyncDisposable
 
     /// <summary>The PEM file of the service account signing key (<c>--service-account-private-key-file</c> of the controller manager).</summary>
     public string ServiceAccountKeyPath => Path.Combine(_options.DataDir, "pki", "sa.key");
+
+    /// <summary>What <c>/metrics</c> serves (requests, the store, the process and runtime).</summary>
+    public ApiServerMetrics Monitoring { get; } = new(GitVersion);
 
     /// <summary>Bounds concurrent requests per kind (reads, writes) with per-user fairness.</summary>
     public InflightLimiter Inflight { get; set; } = new();

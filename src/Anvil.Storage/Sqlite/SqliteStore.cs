@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Anvil.Machinery.Instrumentation;
 using Microsoft.Data.Sqlite;
 
 namespace Anvil.Storage.Sqlite;
@@ -46,6 +47,16 @@ public sealed class SqliteStore : IStore
 
     /// <summary>Live watches; for tests and metrics.</summary>
     internal int WatcherCount => _hub.Count;
+
+    /// <summary>The store's figures for <c>/metrics</c>: commit times and sizes, open watches.</summary>
+    public void RegisterMetrics(MetricsRegistry registry)
+    {
+        registry.Register(CallbackFamily.Of("anvil_storage_commit_duration_seconds",
+            "Time to commit one group of writes to SQLite, fsync included (the store's etcd_request_duration_seconds).", _writer.CommitSeconds));
+        registry.Register(CallbackFamily.Of("anvil_storage_commit_writes", "Writes committed together in one transaction.", _writer.CommitWrites));
+        registry.Register(CallbackFamily.Of("anvil_storage_watchers", "Open watches on the store.", "gauge", () => _hub.Count));
+        registry.Register(CallbackFamily.Of("anvil_storage_revision", "The newest committed revision (resourceVersion).", "gauge", () => _writer.Revision));
+    }
 
     /// <summary>Opens (or creates) the store at <paramref name="path"/>; the revision continues where it stopped.</summary>
     public static Task<SqliteStore> OpenAsync(string path, CancellationToken ct = default) =>

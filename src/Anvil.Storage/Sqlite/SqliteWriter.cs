@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Threading.Channels;
+using Anvil.Machinery.Instrumentation;
 using Microsoft.Data.Sqlite;
 
 namespace Anvil.Storage.Sqlite;
@@ -25,6 +27,12 @@ internal sealed class SqliteWriter : IDisposable
     private readonly SqliteCommand _begin, _commit, _rollback, _latest, _insert, _upsertCurrent, _deleteCurrent;
     private readonly SqliteCommand _compactSuperseded, _compactTombstones, _setCompactRevision;
     private long _revision;
+
+    /// <summary>Seconds per committed group, from BEGIN to the end of COMMIT (the fsync included).</summary>
+    public Histogram CommitSeconds { get; } = new([0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024]);
+
+    /// <summary>Writes per committed group.</summary>
+    public Histogram CommitWrites { get; } = new([1, 2, 4, 8, 16, 32, 64, 128, 256]);
 
     /// <param name="committed">Called on the writer thread after each commit (wakes the checkpointer).</param>
     public SqliteWriter(SqliteConnection connection, long revision, WatchHub hub, int maxBatch, Action committed)
@@ -148,6 +156,7 @@ internal sealed class SqliteWriter : IDisposable
     private bool TryCommit(IReadOnlyList<WriteRequest> batch, out Exception? error)
     {
         var revision = _revision;
+        var started = Stopwatch.GetTimestamp();
         try
         {
             _begin.ExecuteNonQuery();
@@ -179,6 +188,8 @@ internal sealed class SqliteWriter : IDisposable
             return false;
         }
 
+        CommitSeconds.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        CommitWrites.Observe(batch.Count);
         Volatile.Write(ref _revision, revision);
         _events.Clear();
         foreach (var request in batch)
