@@ -27,6 +27,7 @@ public sealed class Informer
     private readonly Lock _dispatch = new();
     private readonly Lock _start = new();
     private Task? _run;
+    private readonly bool _stripManagedFields;
 
     public event Action<JsonObject>? Added;
     public event Action<JsonObject, JsonObject>? Updated;
@@ -37,9 +38,15 @@ public sealed class Informer
     /// Caches PartialObjectMetadata (the objects' metadata alone), as client-go's metadata informers do: for
     /// controllers that need no more, it keeps each object's data, spec and status out of the watch and the cache.
     /// </param>
-    public Informer(KubeClient client, ResourceRef resource, ILogger log, string ns = "", string query = "", bool metadataOnly = false)
+    /// <param name="stripManagedFields">
+    /// Drops <c>metadata.managedFields</c> as objects enter the cache (kube-controller-manager's informers do since 1.28):
+    /// no controller reads them, they are often the larger part of an object's metadata, and an update sent without
+    /// them keeps the stored ones.
+    /// </param>
+    public Informer(KubeClient client, ResourceRef resource, ILogger log, string ns = "", string query = "", bool metadataOnly = false, bool stripManagedFields = false)
     {
         MetadataOnly = metadataOnly;
+        _stripManagedFields = stripManagedFields;
         _accept = metadataOnly ? KubeClient.PartialObjectMetadataAccept : "application/json";
         _query = query;
         _client = client;
@@ -179,6 +186,7 @@ public sealed class Informer
     private void Apply(string type, JsonObject obj)
     {
         if (type == "BOOKMARK") return;
+        if (_stripManagedFields && obj["metadata"] is JsonObject meta) meta.Remove("managedFields");
         var key = KeyOf(obj);
         lock (_dispatch)
         {

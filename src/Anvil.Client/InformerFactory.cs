@@ -7,6 +7,7 @@ namespace Anvil.Client;
 /// One <see cref="Informer"/> per (resource, namespace, query) for every controller that asks (client-go's
 /// SharedInformerFactory): kube-controller-manager holds one pod watch, not one per controller. Controllers attach
 /// their handlers and call <see cref="Informer.RunAsync"/> as before; the first start runs it, later ones join.
+/// Its informers cache objects without managedFields, as kube-controller-manager's.
 /// </summary>
 public sealed class InformerFactory
 {
@@ -38,5 +39,5 @@ public sealed class InformerFactory
 
     // An Informer does nothing until started, so a losing racer's extra instance is simply dropped.
     private Informer Get(ResourceRef resource, string ns, string query, bool metadataOnly) =>
-        _informers.GetOrAdd((resource, ns, query, metadataOnly), k => new Informer(_client, k.Resource, _log, k.Namespace, k.Query, k.MetadataOnly));
+        _informers.GetOrAdd((resource, ns, query, metadataOnly), k => new Informer(_client, k.Resource, _log, k.Namespace, k.Query, k.MetadataOnly, stripManagedFields: true));
 }

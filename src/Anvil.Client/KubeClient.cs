@@ -99,6 +99,16 @@ public sealed class KubeClient : IDisposable
         return bytes.Length == 0 ? new JsonObject() : KubeJson.ParseObject(bytes);
     }
 
+    /// <summary>A GET of a path that answers text (e.g. <c>/metrics</c>); an error status is thrown as <see cref="ApiException"/>.</summary>
+    public async Task<string> GetTextAsync(string pathAndQuery, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, pathAndQuery);
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
+        var bytes = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode) throw ToException(response.StatusCode, bytes);
+        return System.Text.Encoding.UTF8.GetString(bytes);
+    }
+
     /// <summary>
     /// Watches a collection from <paramref name="resourceVersion"/>, yielding (type, object) until the server
     /// ends the stream or <paramref name="ct"/> is cancelled. An ERROR event is thrown as <see cref="ApiException"/>.

@@ -130,6 +130,30 @@ public sealed class SharedInformerTests(ApiServerFixture server) : ControllerTes
         });
     }
 
+    [Fact]
+    public async Task SharedInformers_CacheWithoutManagedFields_AndAnUpdateFromTheCacheKeepsTheStoredOnes()
+    {
+        using var client = Server.NewClient(_userAgent);
+        var factory = new InformerFactory(client, Log);
+        var ns = await Server.NamespaceAsync("trim");
+        var created = await Client.CreateAsync(ConfigMaps, ns, Parse("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm"},"data":{"k":"v"}}"""));
+        Assert.NotEmpty(created["metadata"]!["managedFields"]!.AsArray());
+        var informer = factory.For(ConfigMaps, ns);
+        Run(informer.RunAsync);
+        await Eventually.UntilAsync("the configmap cached", () => Task.FromResult(informer.Get($"{ns}/cm") != null));
+
+        var cached = informer.Get($"{ns}/cm")!;
+        Assert.Null(cached["metadata"]!["managedFields"]);
+        Assert.Equal("v", (string?)cached["data"]!["k"]);
+
+        // A controller writes back what it cached: the server keeps the managers it had.
+        var changed = (JsonObject)cached.DeepClone();
+        changed["data"]!["k"] = "w";
+        var updated = await client.UpdateAsync(ConfigMaps, ns, "cm", changed);
+        var managers = updated["metadata"]!["managedFields"]!.AsArray().Select(e => (string?)e!["manager"]).ToList();
+        Assert.Contains((string?)created["metadata"]!["managedFields"]![0]!["manager"], managers);
+    }
+
     /// <summary>Every object the factory's informers deliver, with its JSON at delivery (the recorder is the first handler).</summary>
     private static ConcurrentDictionary<JsonObject, string> RecordDeliveries(InformerFactory factory, params ResourceRef[] resources)
     {

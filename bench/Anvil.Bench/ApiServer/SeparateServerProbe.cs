@@ -49,7 +49,7 @@ internal sealed class SeparateServerProbe(string dataDir, BenchOptions options, 
             log($"  {Preload.Ops} created at {Preload.Throughput:0} /s in anvil up, {Preload.Errors} errors");
             var preloaded = Math.Max(1, Preload.Ops);
 
-            await ConfigMapLoad.RunOpsAsync(clients, Ns, Ns, preloaded, (op, n, action) => PhaseAsync(up, op, n, action, ct)).ConfigureAwait(false);
+            await ConfigMapLoad.RunOpsAsync(clients, Ns, Ns, preloaded, (op, n, action) => PhaseAsync(up, admin, op, n, action, ct)).ConfigureAwait(false);
             RssAfterBytes = ProcessMemory.RssBytes(up.Pid.ToString(CultureInfo.InvariantCulture));
         }
         finally
@@ -60,14 +60,17 @@ internal sealed class SeparateServerProbe(string dataDir, BenchOptions options, 
 
     public OpStats? Op(string name, int clients) => Ops.FirstOrDefault(o => o.Name == name && o.Clients == clients);
 
-    private async Task PhaseAsync(AnvilUpProcess up, string op, int clients, Func<int, int, CancellationToken, Task> action, CancellationToken ct)
+    private async Task PhaseAsync(AnvilUpProcess up, BenchClient admin, string op, int clients, Func<int, int, CancellationToken, Task> action, CancellationToken ct)
     {
+        var metrics = await ServerMetrics.ScrapeAsync(admin, ct).ConfigureAwait(false);
         var serverCpu = up.CpuTime();
         var stats = await LoadRunner.RunAsync(op, clients, options.MaxOpsPerPhase, options.PhaseTime, action, ct).ConfigureAwait(false);
         var server = stats.Ops > 0 ? (up.CpuTime() - serverCpu).TotalMilliseconds / stats.Ops : double.NaN;
+        var inside = ServerMetrics.Describe(metrics, await ServerMetrics.ScrapeAsync(admin, ct).ConfigureAwait(false));
         ServerCpuMsPerOp[(op, clients)] = server;
         // Both processes: the clients' CPU as measured, plus the server's.
         Ops.Add(stats with { CpuMsPerOp = stats.CpuMsPerOp + server });
         log($"  {op} at {clients}: {stats.Ops} ops, {stats.Throughput:0} /s, p50 {stats.P50Ms:0.00} ms, p99 {stats.P99Ms:0.00} ms, server {server:0.000} ms CPU/op, {stats.Errors} errors{(stats.FirstError != null ? ": " + stats.FirstError : "")}");
+        log($"    {inside}");
     }
 }

@@ -94,7 +94,9 @@ internal static class NodeBenchmark
                 var cpu0 = host.CpuUsageNanos();
                 var upCpu0 = up.CpuTime();
                 var tree0 = upCgroup?.UsageNanos();
+                var metrics0 = await ServerMetrics.ScrapeAsync(client, ct);
                 var (startup, bound) = await StartupAsync(client, pods, parallel, "s", ct);
+                var inside = ServerMetrics.Describe(metrics0, await ServerMetrics.ScrapeAsync(client, ct));
                 var cpu1 = host.CpuUsageNanos();
                 var tree1 = upCgroup?.UsageNanos();
                 var upCpu = (up.CpuTime() - upCpu0).TotalMilliseconds / pods;
@@ -107,6 +109,7 @@ internal static class NodeBenchmark
                 var bare2 = bareCgroup?.UsageNanos();
                 await client.DeleteAsync(Pods, Ns, "bundle-template", ct: ct);
                 Report(startup, bound, bare, bareParallel, parallel, pods);
+                Console.WriteLine($"  during the pods: {inside}");
                 Console.WriteLine($"  machine CPU per cycle (all processes, busy time / runs): pods {CpuMs(cpu0, cpu1, pods):0} ms (anvil up's own {upCpu:0} ms), " +
                     $"bare runc one at a time {CpuMs(cpu1, cpu2, bare.Count):0} ms, {parallel} at a time {CpuMs(cpu2, cpu3, bareParallel.Count):0} ms");
                 if (upCgroup != null && bareCgroup != null)
