@@ -70,7 +70,7 @@ internal sealed class ServerMetrics(Dictionary<string, double> series)
         var commitP50 = Quantile(before, after, "anvil_storage_commit_duration_seconds", 0.5) * 1000;
         var commitP99 = Quantile(before, after, "anvil_storage_commit_duration_seconds", 0.99) * 1000;
         return $"server: {gc0:0}/{gc1:0}/{gc2:0} collections (gen0/1/2), {pause:0.0} ms paused ({(gc0 > 0 ? pause / gc0 : 0):0.00} ms each), " +
-            $"JIT {D("dotnet_jit_compilation_seconds_total") * 1000:0} ms; {commits:0} commits of {(commits > 0 ? writes / commits : 0):0.0} writes, " +
+            $"JIT {D("dotnet_jit_compilation_seconds_total") * 1000:0} ms (time in compilations, waits for the CPU included); {commits:0} commits of {(commits > 0 ? writes / commits : 0):0.0} writes, " +
             $"commit p50 {commitP50:0.00} ms, p99 {commitP99:0.00} ms";
     }
 }

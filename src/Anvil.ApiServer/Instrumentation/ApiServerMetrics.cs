@@ -30,7 +30,7 @@ public sealed class ApiServerMetrics
             "Gauge of all active long-running apiserver requests broken out by verb, group, version, resource, scope and component. Not all requests are tracked this way.",
             RequestSeries.LabelNames, s => s.LabelValues(), () => new Gauge()));
         _inflight = Registry.Register(new MetricFamily<string, Gauge>("apiserver_current_inflight_requests",
-            "Maximal number of currently used inflight request limit of this apiserver per request kind in last second.",
+            "Requests being served now, per request kind, watches and other long-running requests not counted (kube-apiserver reports the highest count of the last second).",
             ["request_kind"], k => [k], () => new Gauge()));
         // Both kinds show from the start, as upstream's.
         _ = _inflight["readOnly"];
