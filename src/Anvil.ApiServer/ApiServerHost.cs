@@ -71,6 +71,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         sqlite.StartAutoCompaction(TimeSpan.FromMinutes(5), keepRevisions: 10_000);
         _store = _encrypting = new EncryptingStore(sqlite, encryption);
         sqlite.RegisterMetrics(Monitoring.Registry);
+        Monitoring.IsServed = info => Catalog.Find(info.Group, info.Version, info.Resource) is { } def && (info.Subresource.Length == 0 || def.HasSubresource(info.Subresource));
 
         var openApi = new OpenApiService(Catalog);
         openApi.LoadSchemas(Schemas);

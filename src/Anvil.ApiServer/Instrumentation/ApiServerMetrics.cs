@@ -44,10 +44,13 @@ public sealed class ApiServerMetrics
 
     public MetricsRegistry Registry { get; } = new();
 
+    /// <summary>Whether a resource request names a served resource and subresource (all do until set).</summary>
+    public Func<RequestInfo, bool> IsServed { get; set; } = _ => true;
+
     /// <summary>Runs <paramref name="next"/> (the whole request, error answers included) and records it once it ends.</summary>
     public async Task ServeAsync(HttpContext ctx, RequestInfo info, bool longRunning, Func<Task> next)
     {
-        var series = RequestSeries.Of(ctx.Request, info);
+        var series = RequestSeries.Of(ctx.Request, info, !info.IsResourceRequest || IsServed(info));
         var started = Stopwatch.GetTimestamp();
         var gauge = longRunning ? _longRunning[series] : _inflight[info.Verb is "get" or "list" or "watch" || !info.IsResourceRequest ? "readOnly" : "mutating"];
         gauge.Inc();

@@ -13,11 +13,16 @@ public readonly record struct RequestSeries(string Verb, string DryRun, string G
 
     public string[] LabelValues() => [Verb, DryRun, Group, Version, Resource, Subresource, Scope, "apiserver"];
 
-    public static RequestSeries Of(HttpRequest request, RequestInfo info)
+    /// <param name="served">
+    /// Whether the request names a served resource (and subresource); one that does not is counted as
+    /// <c>subresource="other"</c> without group, version and resource, so made-up names cannot grow the page.
+    /// </param>
+    public static RequestSeries Of(HttpRequest request, RequestInfo info, bool served)
     {
         if (!info.IsResourceRequest)
             return new(request.Method.ToUpperInvariant() is var m && m is "GET" or "HEAD" or "POST" or "PUT" or "PATCH" or "DELETE" or "OPTIONS" ? m : "other",
                 "", "", "", "", NonResourcePath(info.Path), "");
+        if (!served) return new(CleanVerb(request, info), CleanDryRun(request), "", "", "", "other", CleanScope(info));
         return new(CleanVerb(request, info), CleanDryRun(request), info.Group, info.Version, info.Resource, info.Subresource, CleanScope(info));
     }
 

@@ -108,6 +108,8 @@ public sealed class MetricsEndpointTests(MetricsEndpointTests.Server s) : IClass
         Assert.Equal(HttpStatusCode.NotFound, (await s.Admin.GetAsync("/api/v1/namespaces/default/configmaps/missing")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await s.Tool.DeleteAsync($"/api/v1/namespaces/default/configmaps/{name}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await s.Admin.GetAsync("/no/such/path")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await s.Admin.GetAsync("/apis/made.up/v1/namespaces/default/things")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await s.Admin.GetAsync("/api/v1/namespaces/default/configmaps/x/nonsense")).StatusCode);
         var after = await ScrapeAsync();
 
         double Delta(string series) => Value(after, series) - Value(before, series);
@@ -118,6 +120,11 @@ public sealed class MetricsEndpointTests(MetricsEndpointTests.Server s) : IClass
         Assert.Equal(1, Delta($"apiserver_request_total{{verb=\"GET\",{Labels},scope=\"resource\",component=\"apiserver\",code=\"404\"}}"));
         Assert.Equal(1, Delta($"apiserver_request_total{{verb=\"DELETE\",{Labels},scope=\"resource\",component=\"apiserver\",code=\"403\"}}"));
         Assert.Equal(1, Delta("apiserver_request_total{verb=\"GET\",dry_run=\"\",group=\"\",version=\"\",resource=\"\",subresource=\"other\",scope=\"\",component=\"apiserver\",code=\"404\"}"));
+        // Made-up resources and subresources share one series, so they cannot grow the page.
+        Assert.Equal(1, Delta("apiserver_request_total{verb=\"LIST\",dry_run=\"\",group=\"\",version=\"\",resource=\"\",subresource=\"other\",scope=\"namespace\",component=\"apiserver\",code=\"404\"}"));
+        Assert.Equal(1, Delta("apiserver_request_total{verb=\"GET\",dry_run=\"\",group=\"\",version=\"\",resource=\"\",subresource=\"other\",scope=\"resource\",component=\"apiserver\",code=\"404\"}"));
+        Assert.DoesNotContain("made.up", after);
+        Assert.DoesNotContain("nonsense", after);
         // The latency histogram counts the same requests (without the code), and the store committed the real create.
         Assert.Equal(2, Delta($"apiserver_request_duration_seconds_count{{verb=\"LIST\",{Labels},scope=\"namespace\",component=\"apiserver\"}}")
             + Delta($"apiserver_request_duration_seconds_count{{verb=\"LIST\",{Labels},scope=\"cluster\",component=\"apiserver\"}}"));
