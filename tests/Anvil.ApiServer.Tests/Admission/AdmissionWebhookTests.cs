@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Anvil.ApiServer.Registry;
 using Anvil.Machinery.Errors;
@@ -109,7 +107,7 @@ public sealed class AdmissionWebhookTests : IAsyncLifetime
     [Fact]
     public async Task UnreachableWebhookFailsOrIsIgnored()
     {
-        var port = FreePort();
+        var port = TestPorts.FreePort();
         var config = $$$"""{"url":"https://127.0.0.1:{{{port}}}/x","caBundle":"{{{_hook.CaBundle}}}"}""";
         await ConfigAsync(false, "down", config);
         var e = await Assert.ThrowsAsync<StatusError>(() => _f.CreateAsync("pods", "ns", AdmissionFixture.Pod("p")));
@@ -199,12 +197,5 @@ public sealed class AdmissionWebhookTests : IAsyncLifetime
         Assert.Equal(10, w["timeoutSeconds"]!.GetValue<int>());
         Assert.Equal("Never", w["reinvocationPolicy"]!.GetValue<string>());
         Assert.Equal("*", w["rules"]![0]!["scope"]!.GetValue<string>());
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 }

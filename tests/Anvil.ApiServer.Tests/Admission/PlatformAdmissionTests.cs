@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Anvil.ApiServer.Admission;
 using Anvil.ApiServer.Authentication;
@@ -38,7 +36,7 @@ public sealed class PlatformAdmissionTests
         var probe = new Probe();
         try
         {
-            await using var host = new ApiServerHost(new ApiServerOptions { DataDir = dir, Port = FreePort(), PlatformAdmission = _ => [probe], DisabledAdmissionPlugins = new HashSet<string> { "ServiceAccount" } });
+            await using var host = new ApiServerHost(new ApiServerOptions { DataDir = dir, Port = TestPorts.FreePort(), PlatformAdmission = _ => [probe], DisabledAdmissionPlugins = new HashSet<string> { "ServiceAccount" } });
             await host.StartAsync(default);
             var admin = new WriteOptions { User = new UserInfo("admin", ["system:masters"]) };
             ResourceDefinition Def(string r) => host.Catalog.Find("", "v1", r)!;
@@ -60,12 +58,5 @@ public sealed class PlatformAdmissionTests
         {
             Directory.Delete(dir, true);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 }

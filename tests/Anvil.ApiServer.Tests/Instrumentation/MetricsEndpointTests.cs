@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 
@@ -25,7 +24,7 @@ public sealed class MetricsEndpointTests(MetricsEndpointTests.Server s) : IClass
 
         public async Task InitializeAsync()
         {
-            _host = new ApiServerHost(new ApiServerOptions { DataDir = _dir, Port = FreePort(), DisabledAdmissionPlugins = new HashSet<string> { "ServiceAccount" } });
+            _host = new ApiServerHost(new ApiServerOptions { DataDir = _dir, Port = TestPorts.FreePort(), DisabledAdmissionPlugins = new HashSet<string> { "ServiceAccount" } });
             await _host.StartAsync(default);
             Admin = Client("admin", "system:masters");
             Monitoring = Client("prometheus", "system:monitoring");
@@ -51,13 +50,6 @@ public sealed class MetricsEndpointTests(MetricsEndpointTests.Server s) : IClass
             foreach (var c in _clients) c.Dispose();
             await _host.DisposeAsync();
             Directory.Delete(_dir, true);
-        }
-
-        private static int FreePort()
-        {
-            using var l = new TcpListener(IPAddress.Loopback, 0);
-            l.Start();
-            return ((IPEndPoint)l.LocalEndpoint).Port;
         }
     }
 

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using Anvil.ApiServer.Authentication;
@@ -31,9 +30,9 @@ public sealed class KubeletLogsTests(KubeletLogsTests.Cluster c) : IClassFixture
 
         public async Task InitializeAsync()
         {
-            _host = new ApiServerHost(new ApiServerOptions { DataDir = _dir, Port = FreePort(), DisabledAdmissionPlugins = new HashSet<string> { "ServiceAccount" } });
+            _host = new ApiServerHost(new ApiServerOptions { DataDir = _dir, Port = TestPorts.FreePort(), DisabledAdmissionPlugins = new HashSet<string> { "ServiceAccount" } });
             await _host.StartAsync(default);
-            var kubeletPort = FreePort();
+            var kubeletPort = TestPorts.FreePort();
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.ClearProviders();
             builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, kubeletPort, l => l.UseHttps(new HttpsConnectionAdapterOptions
@@ -95,13 +94,6 @@ public sealed class KubeletLogsTests(KubeletLogsTests.Cluster c) : IClassFixture
             await _kubelet.DisposeAsync();
             await _host.DisposeAsync();
             Directory.Delete(_dir, true);
-        }
-
-        private static int FreePort()
-        {
-            using var l = new TcpListener(IPAddress.Loopback, 0);
-            l.Start();
-            return ((IPEndPoint)l.LocalEndpoint).Port;
         }
     }
 
