@@ -9,6 +9,8 @@ namespace Anvil.Bench.Measurement;
 /// </summary>
 internal sealed class ServerMetrics(Dictionary<string, double> series)
 {
+    private readonly Dictionary<string, double> _series = series;
+
     public static async Task<ServerMetrics> ScrapeAsync(BenchClient admin, CancellationToken ct) =>
         Parse(System.Text.Encoding.UTF8.GetString(await admin.GetAsync("/metrics", ct, "text/plain").ConfigureAwait(false)));
 
@@ -27,7 +29,15 @@ internal sealed class ServerMetrics(Dictionary<string, double> series)
         return new ServerMetrics(series);
     }
 
-    public double this[string name] => series.TryGetValue(name, out var v) ? v : 0;
+    public double this[string name] => _series.TryGetValue(name, out var v) ? v : 0;
+
+    /// <summary>These figures plus what changed from <paramref name="before"/> to <paramref name="after"/> (to add up rounds; counters and histograms only).</summary>
+    public ServerMetrics Plus(ServerMetrics before, ServerMetrics after)
+    {
+        var sum = new Dictionary<string, double>(_series, StringComparer.Ordinal);
+        foreach (var (name, value) in after._series) sum[name] = this[name] + value - before[name];
+        return new ServerMetrics(sum);
+    }
 
     /// <summary>
     /// The <paramref name="q"/> quantile of what a histogram counted between two scrapes, interpolated within its
@@ -52,7 +62,7 @@ internal sealed class ServerMetrics(Dictionary<string, double> series)
     private IEnumerable<(double Bound, string Series)> Bounds(string histogram)
     {
         var prefix = histogram + "_bucket{le=\"";
-        return series.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal))
+        return _series.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal))
             .Select(k => (Bound: k[prefix.Length..^2] == "+Inf" ? double.PositiveInfinity : double.Parse(k[prefix.Length..^2], CultureInfo.InvariantCulture), Series: k))
             .OrderBy(b => b.Bound);
     }

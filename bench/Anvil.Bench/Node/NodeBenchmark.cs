@@ -70,7 +70,7 @@ internal static class NodeBenchmark
         var dir = Directory.CreateTempSubdirectory("anvil-bench-node-").FullName;
         try
         {
-            Console.WriteLine($"node benchmark: {pods} pods ({parallel} at a time) after at least {warmup} not counted, {idle} idle pods, bare runc baseline x{baselineRuns}");
+            Console.WriteLine($"node benchmark: {pods} pods ({parallel} at a time) after at least {warmup} not counted, in {Rounds} rounds alternating with bare runc at the same concurrency (each round's first {parallel} not counted); {idle} idle pods; bare runc one at a time x{baselineRuns}");
             // Own network names and pod CIDR, so the run neither meets nor cleans up a real `anvil up` on this host.
             await using (var up = await AnvilUpProcess.StartAsync(dir, ["--network-prefix", Network.Prefix, "--pod-cidr", Network.PodCidr,
                 "--kubelet-port", Ports.Free().ToString(CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(120), ct))
@@ -109,31 +109,51 @@ internal static class NodeBenchmark
                 await client.CreateAsync(Pods, Ns, Pod("bundle-template", "sleep 3600"), ct);
                 var bundle = await FindBundleAsync(dir, ct);
                 var host = new Anvil.Node.Stats.HostStats();
-                var cpu0 = host.CpuUsageNanos();
-                var upCpu0 = up.CpuTime();
-                var tree0 = upCgroup?.UsageNanos();
+                // Pods and the bare runc closed loop alternate in rounds, so that the machine's drift (the bare p50
+                // moved between 80 and 183 ms within one session) meets both sides alike; CPU is summed per side.
+                var (startup, bound, bareParallel) = (new List<double>(), new List<double>(), new List<double>());
+                ulong podCpu = 0, podTree = 0, bareParallelCpu = 0, bareParallelTree = 0;
+                var upCpuMs = 0.0;
+                var (podRuns, bareRuns) = (0, 0);
                 var metrics0 = await ServerMetrics.ScrapeAsync(client, ct);
-                var (startup, bound) = await StartupAsync(client, pods, parallel, "s", ct);
-                var inside = ServerMetrics.Describe(metrics0, await ServerMetrics.ScrapeAsync(client, ct));
-                var cpu1 = host.CpuUsageNanos();
-                var tree1 = upCgroup?.UsageNanos();
-                var upCpu = (up.CpuTime() - upCpu0).TotalMilliseconds / pods;
-                var bare0 = bareCgroup?.UsageNanos();
-                var bare = bundle == null ? [] : await BareRuncAsync(dir, bundle, baselineRuns, 1, bareCgroup, ct);
-                var cpu2 = host.CpuUsageNanos();
-                var bare1 = bareCgroup?.UsageNanos();
-                var bareParallel = bundle == null ? [] : await BareRuncAsync(dir, bundle, pods, parallel, bareCgroup, ct);
-                var cpu3 = host.CpuUsageNanos();
-                var bare2 = bareCgroup?.UsageNanos();
+                var metrics1 = metrics0;
+                for (var round = 0; round < Rounds; round++)
+                {
+                    var n = pods / Rounds + (round < pods % Rounds ? 1 : 0);
+                    var (cpu0, tree0, upCpu0) = (host.CpuUsageNanos(), upCgroup?.UsageNanos(), up.CpuTime());
+                    var before = await ServerMetrics.ScrapeAsync(client, ct);
+                    // Each round's first `parallel` starts (the loop filling up, all at once) are not counted, on both sides.
+                    var (s, b) = await StartupAsync(client, n + parallel, parallel, $"s{round}", ct, skipFirst: parallel);
+                    podRuns += n + parallel;
+                    (startup, bound) = ([.. startup, .. s], [.. bound, .. b]);
+                    metrics1 = Add(metrics1, before, await ServerMetrics.ScrapeAsync(client, ct));
+                    podCpu += Delta(cpu0, host.CpuUsageNanos());
+                    podTree += Delta(tree0, upCgroup?.UsageNanos());
+                    upCpuMs += (up.CpuTime() - upCpu0).TotalMilliseconds;
+                    if (bundle == null) continue;
+                    // The round's last pods are still being torn down (0 s grace: the API forgets them at once); the
+                    // bare round starts once that is done, or it would pay for it.
+                    await TornDownAsync(podsLeft: 1, ct);
+                    var (cpu1, bare0) = (host.CpuUsageNanos(), bareCgroup?.UsageNanos());
+                    bareParallel.AddRange(await BareRuncAsync(dir, bundle, n + parallel, parallel, bareCgroup, ct, $"r{round}", skipFirst: parallel));
+                    bareRuns += n + parallel;
+                    bareParallelCpu += Delta(cpu1, host.CpuUsageNanos());
+                    bareParallelTree += Delta(bare0, bareCgroup?.UsageNanos());
+                }
+                var inside = ServerMetrics.Describe(metrics0, metrics1);
+                var upCpu = upCpuMs / podRuns;
+                var (cpu2, bare1) = (host.CpuUsageNanos(), bareCgroup?.UsageNanos());
+                var bare = bundle == null ? [] : await BareRuncAsync(dir, bundle, baselineRuns, 1, bareCgroup, ct, "one");
+                var (cpu3, bare2) = (host.CpuUsageNanos(), bareCgroup?.UsageNanos());
                 await client.DeleteAsync(Pods, Ns, "bundle-template", ct: ct);
                 Report(startup, bound, bare, bareParallel, parallel, pods);
-                Console.WriteLine($"  during the pods: {inside}");
-                Console.WriteLine($"  machine CPU per cycle (all processes, busy time / runs): pods {CpuMs(cpu0, cpu1, pods):0} ms (anvil up's own {upCpu:0} ms), " +
-                    $"bare runc one at a time {CpuMs(cpu1, cpu2, bare.Count):0} ms, {parallel} at a time {CpuMs(cpu2, cpu3, bareParallel.Count):0} ms");
+                Console.WriteLine($"  during the pod rounds: {inside}");
+                Console.WriteLine($"  machine CPU per cycle (all processes, busy time / runs): pods {CpuMs(0, podCpu, podRuns):0} ms (anvil up's own {upCpu:0} ms), " +
+                    $"bare runc one at a time {CpuMs(cpu2, cpu3, bare.Count):0} ms, {parallel} at a time {CpuMs(0, bareParallelCpu, bareRuns):0} ms");
                 if (upCgroup != null && bareCgroup != null)
                     Console.WriteLine($"  CPU per cycle in own cgroups (steady whatever else runs; containers not counted): anvil up and what it starts " +
-                        $"(conmon, runc, CNI) {CpuMs(tree0, tree1, pods):0.0} ms, bare runc one at a time {CpuMs(bare0, bare1, bare.Count):0.0} ms, " +
-                        $"{parallel} at a time {CpuMs(bare1, bare2, bareParallel.Count):0.0} ms");
+                        $"(conmon, runc, CNI) {CpuMs(0, podTree, podRuns):0.0} ms, bare runc one at a time {CpuMs(bare1, bare2, bare.Count):0.0} ms, " +
+                        $"{parallel} at a time {CpuMs(0, bareParallelTree, bareRuns):0.0} ms");
 
                 await OverheadAsync(client, up, idle, dir, ct);
                 await CleanupAsync(client, ct);
@@ -188,7 +208,7 @@ internal static class NodeBenchmark
     /// Create → Running latencies (seconds) for <paramref name="count"/> pods, at most <paramref name="parallel"/> in
     /// flight; and create → bound to the node (the scheduler's share) as the same watch saw it.
     /// </summary>
-    private static async Task<(List<double> Running, List<double> Bound)> StartupAsync(KubeClient client, int count, int parallel, string prefix, CancellationToken ct)
+    private static async Task<(List<double> Running, List<double> Bound)> StartupAsync(KubeClient client, int count, int parallel, string prefix, CancellationToken ct, int skipFirst = 0)
     {
         var running = new ConcurrentDictionary<string, TaskCompletionSource<long>>();
         var bound = new ConcurrentDictionary<string, long>();
@@ -208,8 +228,11 @@ internal static class NodeBenchmark
                 var t0 = Stopwatch.GetTimestamp();
                 await client.CreateAsync(Pods, Ns, Pod(name, "sleep 3600"), ct);
                 var t1 = await seen.Task.WaitAsync(TimeSpan.FromSeconds(60), ct);
-                latencies.Add(Stopwatch.GetElapsedTime(t0, t1).TotalSeconds);
-                if (bound.TryGetValue(name, out var tb)) boundLatencies.Add(Stopwatch.GetElapsedTime(t0, tb).TotalSeconds);
+                if (i >= skipFirst)
+                {
+                    latencies.Add(Stopwatch.GetElapsedTime(t0, t1).TotalSeconds);
+                    if (bound.TryGetValue(name, out var tb)) boundLatencies.Add(Stopwatch.GetElapsedTime(t0, tb).TotalSeconds);
+                }
                 await client.DeleteAsync(Pods, Ns, name, ct: ct);
             }
         }));
@@ -263,7 +286,7 @@ internal static class NodeBenchmark
     /// <paramref name="parallel"/> above 1 it is the same closed loop as the pods' (that many in flight, each deleted
     /// once started), so both sides meet the same contention for the 2 cores.
     /// </summary>
-    private static async Task<List<double>> BareRuncAsync(string dataDir, JsonObject template, int runs, int parallel, CpuCgroup? cgroup, CancellationToken ct)
+    private static async Task<List<double>> BareRuncAsync(string dataDir, JsonObject template, int runs, int parallel, CpuCgroup? cgroup, CancellationToken ct, string tag, int skipFirst = 0)
     {
         var rootfs = (await new Anvil.Node.Images.ImageStore(dataDir).ResolveAsync("busybox", ct)
             ?? throw new InvalidOperationException("the busybox image is not in the store")).Rootfs;
@@ -275,7 +298,7 @@ internal static class NodeBenchmark
             int i;
             while ((i = Interlocked.Increment(ref next)) < runs)
             {
-                var id = $"anvil-bench-bare-{Environment.ProcessId}-{parallel}-{i}";
+                var id = $"anvil-bench-bare-{Environment.ProcessId}-{tag}-{i}";
                 var bundle = Path.Combine(dataDir, "bare", id);
                 Directory.CreateDirectory(bundle);
                 var spec = (JsonObject)template.DeepClone();
@@ -295,7 +318,7 @@ internal static class NodeBenchmark
                 var elapsed = Stopwatch.GetElapsedTime(t0).TotalSeconds;
                 await ShAsync($"{join}{runc} delete -f {id} >/dev/null 2>&1; rmdir /sys/fs/cgroup/*/anvil-bench-bare/{id} 2>/dev/null; true", ct);
                 if (code != 0) throw new InvalidOperationException($"bare runc run failed: {err.Trim()}");
-                results.Add(elapsed);
+                if (i >= skipFirst) results.Add(elapsed);
             }
         }));
         await ShAsync("rmdir /sys/fs/cgroup/*/anvil-bench-bare 2>/dev/null; true", ct);
@@ -317,6 +340,14 @@ internal static class NodeBenchmark
         var sorted = values.OrderBy(v => v).ToList();
         return sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
     }
+
+    /// <summary>Measured pods and bare runs alternate in this many rounds.</summary>
+    private const int Rounds = 5;
+
+    private static ulong Delta(ulong? from, ulong? to) => from is { } a && to is { } b && b >= a ? b - a : 0;
+
+    /// <summary>Sums the series of (<paramref name="after"/> − <paramref name="before"/>) onto <paramref name="total"/>.</summary>
+    private static ServerMetrics Add(ServerMetrics total, ServerMetrics before, ServerMetrics after) => total.Plus(before, after);
 
     private static double CpuMs(ulong? from, ulong? to, int runs) => from is { } a && to is { } b && runs > 0 ? (b - a) / 1e6 / runs : double.NaN;
 
@@ -406,6 +437,18 @@ internal static class NodeBenchmark
             if (n.Trim() == "0") return;
             await Task.Delay(500, ct);
         }
+    }
+
+    /// <summary>Waits (at most 30 s) until no more than <paramref name="podsLeft"/> of the run's pod network namespaces remain.</summary>
+    private static async Task TornDownAsync(int podsLeft, CancellationToken ct)
+    {
+        for (var i = 0; i < 300; i++)
+        {
+            var left = Directory.Exists("/run/netns") ? Directory.EnumerateFiles("/run/netns", Network.Prefix + "-*").Count() : 0;
+            if (left <= podsLeft) return;
+            await Task.Delay(100, ct);
+        }
+        Console.Error.WriteLine($"node: pod network namespaces still there 30 s after their pods were deleted");
     }
 
     private static readonly PodNetworkOptions Network = new() { Prefix = $"anvb{Environment.ProcessId % 100000}", PodCidr = "10.254.0.0/16" };
