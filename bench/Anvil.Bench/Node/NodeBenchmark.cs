@@ -227,7 +227,18 @@ internal static class NodeBenchmark
                 var seen = running.GetOrAdd(name, _ => new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously));
                 var t0 = Stopwatch.GetTimestamp();
                 await client.CreateAsync(Pods, Ns, Pod(name, "sleep 3600"), ct);
-                var t1 = await seen.Task.WaitAsync(TimeSpan.FromSeconds(60), ct);
+                long t1;
+                try
+                {
+                    t1 = await seen.Task.WaitAsync(TimeSpan.FromSeconds(60), ct);
+                }
+                catch (TimeoutException)
+                {
+                    // Say which pod and where it stood, so that a rare stall can be followed up.
+                    var pod = await client.GetAsync(Pods, Ns, name, ct);
+                    throw new TimeoutException($"pod {name} not seen Running within 60 s (watch {(watcher.IsCompleted ? "ended: " + watcher.Exception?.GetBaseException().Message : "open")}); " +
+                        $"phase {(string?)pod["status"]?["phase"]}, node {(string?)pod["spec"]?["nodeName"]}, containers {pod["status"]?["containerStatuses"]?.ToJsonString()}");
+                }
                 if (i >= skipFirst)
                 {
                     latencies.Add(Stopwatch.GetElapsedTime(t0, t1).TotalSeconds);
