@@ -23,6 +23,7 @@ public sealed class NodeAgentTests : IAsyncLifetime
     private KubeClient _nodeClient = null!;
     private NodeAgent _agent = null!;
     private Task _agentTask = Task.CompletedTask;
+    private FailingStartRuntime _starts = null!;
     private string NodeName => "node-" + _rt.Prefix;
 
     public async Task InitializeAsync()
@@ -39,7 +40,7 @@ public sealed class NodeAgentTests : IAsyncLifetime
         if (RuntimeFixture.Unavailable != null) return;
         var (cert, key) = _host.Pki.IssueClientCertificate("system:node:" + NodeName, ["system:nodes"], TimeSpan.FromDays(1));
         _nodeClient = KubeClient.FromPem(new Uri(_host.ServerUrl), _host.Pki.CaPem, cert, key, "kubelet");
-        _agent = new NodeAgent(_nodeClient, new NodeAgentOptions { DataDir = _rt.Dir, NodeName = NodeName, Runtime = _rt.Runtime, Images = _rt.Images }, new FileLogger(Path.Combine(Path.GetTempPath(), $"anvil-node-test-{_rt.Prefix}.log")));
+        _agent = new NodeAgent(_nodeClient, new NodeAgentOptions { DataDir = _rt.Dir, NodeName = NodeName, Runtime = FailingStartRuntime.Around(_rt.Runtime, out _starts), Images = _rt.Images }, new FileLogger(Path.Combine(Path.GetTempPath(), $"anvil-node-test-{_rt.Prefix}.log")));
         _agentTask = _agent.RunAsync(_stop.Token);
     }
 
@@ -183,6 +184,21 @@ public sealed class NodeAgentTests : IAsyncLifetime
         Assert.Equal(1, (int)s["restartCount"]!);
         Assert.Equal(2, (int)s["lastState"]!["terminated"]!["exitCode"]!);
         Assert.Equal("Running", (string?)pod["status"]!["phase"]);
+    }
+
+    [Fact]
+    public async Task ContainerWhoseStartFailed_IsStartedAgainByTheNextSync()
+    {
+        if (RuntimeFixture.Unavailable != null) return;
+        _starts.FailStarts = 1;
+        await CreatePodAsync("restart", "Always", "busybox", "sleep", "3600");
+
+        // The first start fails and leaves a created container; it used to stay ContainerCreating for ever.
+        var pod = await PodWhenAsync("restart", p => State(p)?["running"] != null);
+
+        Assert.Equal("Running", (string?)pod["status"]?["phase"]);
+        var events = await _admin.ListAsync(new Anvil.Client.ResourceRef("", "v1", "events", true), "default", "fieldSelector=involvedObject.name%3Drestart");
+        Assert.Contains((events["items"] as JsonArray ?? []).OfType<JsonObject>(), e => (string?)e["message"] is { } m && m.Contains("exec fifo", StringComparison.Ordinal));
     }
 
     [Fact]

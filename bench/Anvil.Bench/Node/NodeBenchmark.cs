@@ -236,8 +236,10 @@ internal static class NodeBenchmark
                 {
                     // Say which pod and where it stood, so that a rare stall can be followed up.
                     var pod = await client.GetAsync(Pods, Ns, name, ct);
+                    var events = await client.ListAsync(new ResourceRef("", "v1", "events", true), Ns, $"fieldSelector=involvedObject.name%3D{name}", ct);
+                    var said = string.Join("; ", (events["items"] as JsonArray ?? []).Select(e => $"{(string?)e?["reason"]}: {(string?)e?["message"]}"));
                     throw new TimeoutException($"pod {name} not seen Running within 60 s (watch {(watcher.IsCompleted ? "ended: " + watcher.Exception?.GetBaseException().Message : "open")}); " +
-                        $"phase {(string?)pod["status"]?["phase"]}, node {(string?)pod["spec"]?["nodeName"]}, containers {pod["status"]?["containerStatuses"]?.ToJsonString()}");
+                        $"phase {(string?)pod["status"]?["phase"]}, node {(string?)pod["spec"]?["nodeName"]}, containers {pod["status"]?["containerStatuses"]?.ToJsonString()}; events: {said}");
                 }
                 if (i >= skipFirst)
                 {

@@ -180,7 +180,12 @@ internal sealed class PodWorker
             var latest = all.Where(x => x.Name == name).OrderByDescending(x => x.Attempt).FirstOrDefault();
             if (latest is { State: ContainerState.Exited, ExitCode: 0 }) continue;
             initDone = false;
-            if (latest is { State: ContainerState.Running or ContainerState.Created }) break;
+            if (latest is { State: ContainerState.Running }) break;
+            if (latest is { State: ContainerState.Created })
+            {
+                await StartCreatedAsync(pod, name, latest, ct).ConfigureAwait(false);
+                break;
+            }
             if (latest is { State: ContainerState.Exited } && restartPolicy == "Never")
             {
                 initFailed = true;
@@ -198,7 +203,14 @@ internal sealed class PodWorker
                 // A failed liveness or startup probe: kill it, then restart it below per restartPolicy.
                 if (latest is { State: ContainerState.Running } && await _probes.KillUnhealthyAsync(_agent.Runtime, pod, name, latest, ct).ConfigureAwait(false))
                     latest = await _agent.Runtime.ContainerStatusAsync(latest.Id, ct).ConfigureAwait(false) ?? latest;
-                if (latest is { State: ContainerState.Running or ContainerState.Created }) { _waiting.Remove(name); continue; }
+                if (latest is { State: ContainerState.Running }) { _waiting.Remove(name); continue; }
+                if (latest is { State: ContainerState.Created })
+                {
+                    // Made but never started: its start failed, or the agent stopped in between. Left alone, the pod
+                    // would wait in ContainerCreating for ever.
+                    await StartCreatedAsync(pod, name, latest, ct).ConfigureAwait(false);
+                    continue;
+                }
                 if (latest is { State: ContainerState.Exited } && !(restartPolicy == "Always" || restartPolicy == "OnFailure" && latest.ExitCode != 0))
                 {
                     _waiting.Remove(name);
@@ -324,6 +336,26 @@ internal sealed class PodWorker
         {
             _waiting[name] = ("CreateContainerError", e.Message);
             _events.Waiting(pod, name, "CreateContainerError", e.Message);
+        }
+    }
+
+    /// <summary>
+    /// Starts a container that was created and not started; when that fails, removes it (the next sync makes a new
+    /// attempt) and reports the error as a failed create, as the kubelet does.
+    /// </summary>
+    private async Task StartCreatedAsync(JsonObject pod, string name, ContainerStatus created, CancellationToken ct)
+    {
+        try
+        {
+            await _agent.Runtime.StartContainerAsync(created.Id, ct).ConfigureAwait(false);
+            _events.Started(pod, name);
+            _waiting.Remove(name);
+        }
+        catch (IOException e)
+        {
+            _waiting[name] = ("CreateContainerError", e.Message);
+            _events.Waiting(pod, name, "CreateContainerError", e.Message);
+            await _agent.Runtime.RemoveContainerAsync(created.Id, ct).ConfigureAwait(false);
         }
     }
 
