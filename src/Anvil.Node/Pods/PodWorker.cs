@@ -355,7 +355,16 @@ internal sealed class PodWorker
         {
             _waiting[name] = ("CreateContainerError", e.Message);
             _events.Waiting(pod, name, "CreateContainerError", e.Message);
-            await _agent.Runtime.RemoveContainerAsync(created.Id, ct).ConfigureAwait(false);
+            _log.LogWarning("pod worker uid={Uid} container={Container} id={Id} created but not started, removed for a new attempt: {Error}", _uid, name, created.Id, e.Message);
+            try
+            {
+                await _agent.Runtime.RemoveContainerAsync(created.Id, ct).ConfigureAwait(false);
+            }
+            catch (IOException removeError)
+            {
+                // The status still gets written; the next sync tries again.
+                _log.LogWarning("pod worker uid={Uid} container={Container} id={Id} removal failed: {Error}", _uid, name, created.Id, removeError.Message);
+            }
         }
     }
 
