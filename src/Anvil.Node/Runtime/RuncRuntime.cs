@@ -270,7 +270,7 @@ public sealed partial class RuncRuntime : IRuntimeService
 
     public async Task StartContainerAsync(string id, CancellationToken ct)
     {
-        if (!await ExecFifo.TryStartAsync(id, () => InitAlive(id)).ConfigureAwait(false))
+        if (!await ExecFifo.TryStartAsync(id, () => InitRunning(id)).ConfigureAwait(false))
         {
             var (code, _, err) = await HostCommand.RunAsync(_runc, ["start", id], ct).ConfigureAwait(false);
             if (code != 0) throw new IOException($"runc start {id}: {err.Trim()}");
@@ -460,6 +460,13 @@ public sealed partial class RuncRuntime : IRuntimeService
         // A recycled pid would be another process: the container's init is a child of its conmon.
         return InitPid(id) is { } pid && LiveStat(pid) is { Length: > 1 } fields && fields[1] == ConmonPid(id);
     }
+
+    /// <summary>
+    /// The init's process exists and is not a zombie, whoever its parent is. Right after create, as the start needs it:
+    /// runc writes the pid file before `runc create` exits, and until it has, the init is runc's child, not conmon's
+    /// (conmon, a subreaper, adopts it then), so <see cref="InitAlive"/> said "dead" in that window under load.
+    /// </summary>
+    private bool InitRunning(string id) => InitPid(id) is { } pid && LiveStat(pid) != null;
     public Task<Anvil.Node.Exec.ExecProcess> ExecAsync(string id, Anvil.Node.Exec.ExecOptions options, CancellationToken ct) =>
         Task.FromResult<Anvil.Node.Exec.ExecProcess>(Anvil.Node.Exec.RuncExecProcess.Start(_runc, id, Bundle(id), options));
 
