@@ -166,7 +166,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         _app.Run(ctx => audit.ServeAsync(ctx, () =>
         {
             var info = AuditContext.Of(ctx)!.Info;
-            return Monitoring.ServeAsync(ctx, info, IsLongRunning(info, ctx), () => ServeAnsweringErrorsAsync(ctx, handler, discovery, openApi, serverAddress, log));
+            return Monitoring.ServeAsync(ctx, info, IsLongRunning(info, ctx), () => ServeAnsweringErrorsAsync(ctx, info, handler, discovery, openApi, serverAddress, log));
         }));
 
         _customResources = new CustomResources.CustomResourceManager(Catalog, Resources, openApi, Schemas, log);
@@ -197,11 +197,11 @@ public sealed class ApiServerHost : IAsyncDisposable
     }
 
     /// <summary>Serves the request; an error becomes its Status answer (a 500 only for what nothing else caught, logged).</summary>
-    private async Task ServeAnsweringErrorsAsync(HttpContext ctx, ApiHandler handler, DiscoveryDocuments discovery, OpenApiService openApi, string serverAddress, ILogger log)
+    private async Task ServeAnsweringErrorsAsync(HttpContext ctx, RequestInfo info, ApiHandler handler, DiscoveryDocuments discovery, OpenApiService openApi, string serverAddress, ILogger log)
     {
         try
         {
-            await ServeAsync(ctx, handler, discovery, openApi, serverAddress).ConfigureAwait(false);
+            await ServeAsync(ctx, info, handler, discovery, openApi, serverAddress).ConfigureAwait(false);
         }
         catch (StatusError e)
         {
@@ -217,7 +217,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         }
     }
 
-    private async Task ServeAsync(HttpContext ctx, ApiHandler handler, DiscoveryDocuments discovery, OpenApiService openApi, string serverAddress)
+    private async Task ServeAsync(HttpContext ctx, RequestInfo info, ApiHandler handler, DiscoveryDocuments discovery, OpenApiService openApi, string serverAddress)
     {
         var path = ctx.Request.Path.Value ?? "/";
         switch (path)
@@ -234,9 +234,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         // Impersonation runs between authentication and authorization; null when it already answered.
         if (await Impersonation.ApplyAsync(ctx, user, Authorizer, ctx.RequestAborted).ConfigureAwait(false) is not { } actingAs) return;
         user = actingAs;
-        var audit = AuditContext.Of(ctx);
-        var info = audit?.Info ?? RequestInfo.Parse(ctx.Request.Method, path, ctx.Request.Query["watch"] is { Count: > 0 } w && (w.ToString() is "true" or "1"));
-        audit?.Authenticated(user, info);
+        AuditContext.Of(ctx)?.Authenticated(user, info);
         await AuthorizeAsync(ctx, user, info).ConfigureAwait(false);
         using var slot = Inflight.Enter(user, info.Verb, IsLongRunning(info, ctx));
         if (info.IsResourceRequest)

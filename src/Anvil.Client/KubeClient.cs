@@ -86,27 +86,28 @@ public sealed class KubeClient : IDisposable
 
     private async Task<JsonObject> SendAsync(HttpMethod method, string pathAndQuery, JsonNode? body, string? contentType, CancellationToken ct, string accept)
     {
+        var bytes = await SendForBytesAsync(method, pathAndQuery, body, contentType, accept, ct).ConfigureAwait(false);
+        return bytes.Length == 0 ? new JsonObject() : KubeJson.ParseObject(bytes);
+    }
+
+    /// <summary>A GET of a path that answers text (e.g. <c>/metrics</c>); an error status is thrown as <see cref="ApiException"/>.</summary>
+    public async Task<string> GetTextAsync(string pathAndQuery, CancellationToken ct) =>
+        System.Text.Encoding.UTF8.GetString(await SendForBytesAsync(HttpMethod.Get, pathAndQuery, null, null, null, ct).ConfigureAwait(false));
+
+    /// <summary>The response body of a request (no Accept header when <paramref name="accept"/> is null); an error status is thrown.</summary>
+    private async Task<byte[]> SendForBytesAsync(HttpMethod method, string pathAndQuery, JsonNode? body, string? contentType, string? accept, CancellationToken ct)
+    {
         using var request = new HttpRequestMessage(method, pathAndQuery);
         if (body != null)
         {
             request.Content = new ByteArrayContent(KubeJson.ToBytes(body));
             request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType ?? "application/json");
         }
-        request.Headers.TryAddWithoutValidation("Accept", accept);
+        if (accept != null) request.Headers.TryAddWithoutValidation("Accept", accept);
         using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
         var bytes = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode) throw ToException(response.StatusCode, bytes);
-        return bytes.Length == 0 ? new JsonObject() : KubeJson.ParseObject(bytes);
-    }
-
-    /// <summary>A GET of a path that answers text (e.g. <c>/metrics</c>); an error status is thrown as <see cref="ApiException"/>.</summary>
-    public async Task<string> GetTextAsync(string pathAndQuery, CancellationToken ct)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, pathAndQuery);
-        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
-        var bytes = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode) throw ToException(response.StatusCode, bytes);
-        return System.Text.Encoding.UTF8.GetString(bytes);
+        return bytes;
     }
 
     /// <summary>

@@ -126,7 +126,7 @@ internal static class NodeBenchmark
                     var (s, b) = await StartupAsync(client, n + parallel, parallel, $"s{round}", ct, skipFirst: parallel);
                     podRuns += n + parallel;
                     (startup, bound) = ([.. startup, .. s], [.. bound, .. b]);
-                    metrics1 = Add(metrics1, before, await ServerMetrics.ScrapeAsync(client, ct));
+                    metrics1 = metrics1.Plus(before, await ServerMetrics.ScrapeAsync(client, ct));
                     podCpu += Delta(cpu0, host.CpuUsageNanos());
                     podTree += Delta(tree0, upCgroup?.UsageNanos());
                     upCpuMs += (up.CpuTime() - upCpu0).TotalMilliseconds;
@@ -359,9 +359,6 @@ internal static class NodeBenchmark
 
     private static ulong Delta(ulong? from, ulong? to) => from is { } a && to is { } b && b >= a ? b - a : 0;
 
-    /// <summary>Sums the series of (<paramref name="after"/> − <paramref name="before"/>) onto <paramref name="total"/>.</summary>
-    private static ServerMetrics Add(ServerMetrics total, ServerMetrics before, ServerMetrics after) => total.Plus(before, after);
-
     private static double CpuMs(ulong? from, ulong? to, int runs) => from is { } a && to is { } b && runs > 0 ? (b - a) / 1e6 / runs : double.NaN;
 
     private static void Report(List<double> startup, List<double> bound, List<double> bare, List<double> bareParallel, int parallel, int expected)
@@ -446,19 +443,21 @@ internal static class NodeBenchmark
         // Stopping anvil up before that would cut the teardown short (the next start would finish it).
         for (var i = 0; i < 60; i++)
         {
-            var (_, n) = await ShAsync($"ip netns list | grep -c '^{Network.Prefix}-' || true", ct);
-            if (n.Trim() == "0") return;
+            if (PodNamespaces() == 0) return;
             await Task.Delay(500, ct);
         }
     }
+
+    /// <summary>The run's pod network namespaces (what <c>ip netns list</c> shows under the run's prefix).</summary>
+    private static int PodNamespaces() =>
+        Directory.Exists("/run/netns") ? Directory.EnumerateFiles("/run/netns", Network.Prefix + "-*").Count() : 0;
 
     /// <summary>Waits (at most 30 s) until no more than <paramref name="podsLeft"/> of the run's pod network namespaces remain.</summary>
     private static async Task TornDownAsync(int podsLeft, CancellationToken ct)
     {
         for (var i = 0; i < 300; i++)
         {
-            var left = Directory.Exists("/run/netns") ? Directory.EnumerateFiles("/run/netns", Network.Prefix + "-*").Count() : 0;
-            if (left <= podsLeft) return;
+            if (PodNamespaces() <= podsLeft) return;
             await Task.Delay(100, ct);
         }
         Console.Error.WriteLine($"node: pod network namespaces still there 30 s after their pods were deleted");
@@ -472,8 +471,7 @@ internal static class NodeBenchmark
     /// </summary>
     private static async Task RemoveLeftoversAsync(string dataDir)
     {
-        var (_, netns) = await ShAsync($"ip netns list | grep -c '^{Network.Prefix}-' || true", CancellationToken.None);
-        if (int.TryParse(netns.Trim(), CultureInfo.InvariantCulture, out var left) && left > 0)
+        if (PodNamespaces() is var left and > 0)
             Console.WriteLine($"  note: {left} pod network namespaces were left when the run ended (removed now)");
         RemoveContainers(dataDir);
         await NetworkCleanup.RemoveAsync(Network, Network.Prefix.ToUpperInvariant() + "-");

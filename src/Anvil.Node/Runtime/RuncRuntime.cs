@@ -467,6 +467,7 @@ public sealed partial class RuncRuntime : IRuntimeService
     /// (conmon, a subreaper, adopts it then), so <see cref="InitAlive"/> said "dead" in that window under load.
     /// </summary>
     private bool InitRunning(string id) => InitPid(id) is { } pid && LiveStat(pid) != null;
+
     public Task<Anvil.Node.Exec.ExecProcess> ExecAsync(string id, Anvil.Node.Exec.ExecOptions options, CancellationToken ct) =>
         Task.FromResult<Anvil.Node.Exec.ExecProcess>(Anvil.Node.Exec.RuncExecProcess.Start(_runc, id, Bundle(id), options));
 

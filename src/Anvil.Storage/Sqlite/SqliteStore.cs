@@ -54,8 +54,8 @@ public sealed class SqliteStore : IStore
         registry.Register(CallbackFamily.Of("anvil_storage_commit_duration_seconds",
             "Time to commit one group of writes to SQLite, fsync included (the store's etcd_request_duration_seconds).", _writer.CommitSeconds));
         registry.Register(CallbackFamily.Of("anvil_storage_commit_writes", "Writes committed together in one transaction.", _writer.CommitWrites));
-        registry.Register(CallbackFamily.Of("anvil_storage_watchers", "Open watches on the store.", "gauge", () => _hub.Count));
-        registry.Register(CallbackFamily.Of("anvil_storage_revision", "The newest committed revision (resourceVersion).", "gauge", () => _writer.Revision));
+        registry.Register(CallbackFamily.Of("anvil_storage_watchers", "Open watches on the store.", "gauge", () => WatcherCount));
+        registry.Register(CallbackFamily.Of("anvil_storage_revision", "The newest committed revision (resourceVersion).", "gauge", () => CurrentRevision));
     }
 
     /// <summary>Opens (or creates) the store at <paramref name="path"/>; the revision continues where it stopped.</summary>
