@@ -8,12 +8,12 @@ namespace Anvil.Controllers.Tests;
 
 public sealed class CronJobControllerTests(ApiServerFixture server) : ControllerTest(server), IClassFixture<ApiServerFixture>
 {
-    private ManualTimeProvider StartController()
+    private (ManualTimeProvider, CronJobController) StartController()
     {
         var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
         var controller = new CronJobController(Client, Log, clock) { DefaultZone = TimeZoneInfo.Utc };
         Run(ct => controller.RunAsync(2, ct));
-        return clock;
+        return (clock, controller);
     }
 
     private async Task<JsonObject> CreateCronJobAsync(string ns, string name, string specExtra = "")
@@ -26,10 +26,15 @@ public sealed class CronJobControllerTests(ApiServerFixture server) : Controller
         return await Client.CreateAsync(CronJobs, ns, cj);
     }
 
-    /// <summary>Moves the clock just past the next whole minute, once the controller has asked to be woken.</summary>
-    private static async Task<DateTimeOffset> NextMinuteAsync(ManualTimeProvider clock)
+    /// <summary>
+    /// Moves the clock just past the next whole minute, once the controller has armed this CronJob's wake-up. Any pending
+    /// timer is not enough: the controller also syncs earlier tests' CronJobs, and a jump made while it computes this
+    /// one's delay would arm the timer a minute late.
+    /// </summary>
+    private static async Task<DateTimeOffset> NextMinuteAsync(ManualTimeProvider clock, CronJobController controller, string key)
     {
-        await Eventually.GetAsync("controller waiting for its next schedule", () => Task.FromResult((clock.PendingTimers > 0, 0, "no timer")));
+        await Eventually.GetAsync("controller waiting for its next schedule",
+            () => Task.FromResult((controller.WakeAt(key) > clock.GetUtcNow(), 0, $"wake-up of {key}: {controller.WakeAt(key)}")));
         var now = clock.GetUtcNow();
         var next = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, TimeSpan.Zero).AddMinutes(1);
         clock.Advance(next - now + TimeSpan.FromSeconds(1));
@@ -53,10 +58,10 @@ public sealed class CronJobControllerTests(ApiServerFixture server) : Controller
     public async Task CreatesTheJobOfTheScheduledTime()
     {
         var ns = await Server.NamespaceAsync("cj-create");
-        var clock = StartController();
+        var (clock, controller) = StartController();
         var cj = await CreateCronJobAsync(ns, "tick");
 
-        var scheduled = await NextMinuteAsync(clock);
+        var scheduled = await NextMinuteAsync(clock, controller, $"{ns}/tick");
 
         var name = $"tick-{scheduled.ToUnixTimeSeconds() / 60}";
         var job = await Eventually.GetAsync("job created", async () =>
@@ -83,12 +88,12 @@ public sealed class CronJobControllerTests(ApiServerFixture server) : Controller
     public async Task ForbidSkipsWhileAJobRunsAndCompletionIsRecorded()
     {
         var ns = await Server.NamespaceAsync("cj-forbid");
-        var clock = StartController();
+        var (clock, controller) = StartController();
         await CreateCronJobAsync(ns, "once", "\"concurrencyPolicy\":\"Forbid\",");
-        var first = await NextMinuteAsync(clock);
+        var first = await NextMinuteAsync(clock, controller, $"{ns}/once");
         await WaitForAsync(CronJobs, ns, "once", "first job active", c => c["status"]?["active"] is JsonArray { Count: 1 });
 
-        var second = await NextMinuteAsync(clock);
+        var second = await NextMinuteAsync(clock, controller, $"{ns}/once");
         await Eventually.GetAsync("JobAlreadyActive", async () =>
         {
             var events = await EventsAsync(ns, "once");
@@ -111,12 +116,12 @@ public sealed class CronJobControllerTests(ApiServerFixture server) : Controller
     public async Task ReplaceDeletesTheRunningJob()
     {
         var ns = await Server.NamespaceAsync("cj-replace");
-        var clock = StartController();
+        var (clock, controller) = StartController();
         await CreateCronJobAsync(ns, "swap", "\"concurrencyPolicy\":\"Replace\",");
-        var first = await NextMinuteAsync(clock);
+        var first = await NextMinuteAsync(clock, controller, $"{ns}/swap");
         await WaitForAsync(CronJobs, ns, "swap", "first job active", c => c["status"]?["active"] is JsonArray { Count: 1 });
 
-        var second = await NextMinuteAsync(clock);
+        var second = await NextMinuteAsync(clock, controller, $"{ns}/swap");
 
         var secondName = $"swap-{second.ToUnixTimeSeconds() / 60}";
         var cj = await WaitForAsync(CronJobs, ns, "swap", "second job active", c => (string?)c["status"]?["active"]?[0]?["name"] == secondName);
@@ -129,7 +134,7 @@ public sealed class CronJobControllerTests(ApiServerFixture server) : Controller
     public async Task HistoryLimitsDeleteTheOldestFinishedJobs()
     {
         var ns = await Server.NamespaceAsync("cj-history");
-        var clock = StartController();
+        var (clock, _) = StartController();
         var cj = await CreateCronJobAsync(ns, "keep", "\"suspend\":true,\"successfulJobsHistoryLimit\":1,\"failedJobsHistoryLimit\":0,");
         var owner = """[{"apiVersion":"batch/v1","kind":"CronJob","name":"keep","uid":"@@0@@","controller":true}]""".Replace("@@0@@", $"{ObjectMeta.Uid(cj)}");
         var start = clock.GetUtcNow().AddHours(-1);

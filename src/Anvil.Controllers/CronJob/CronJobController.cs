@@ -35,6 +35,9 @@ public sealed class CronJobController : Controller
 
     public override string Name => "cronjob";
 
+    /// <summary>When the CronJob with this key is next synced by timer, if one is armed.</summary>
+    internal DateTimeOffset? WakeAt(string key) => _wakeAt.TryGetValue(key, out var at) ? at : null;
+
     /// <summary>The zone of schedules without spec.timeZone (the controller's local zone, as upstream).</summary>
     public TimeZoneInfo DefaultZone { get; init; } = TimeZoneInfo.Local;
 
@@ -76,10 +79,13 @@ public sealed class CronJobController : Controller
             Queue.Add(key);
             return;
         }
-        var due = _time.GetUtcNow() + delay;
-        var pending = _wakeAt.AddOrUpdate(key, due, (_, existing) => existing <= due && existing > _time.GetUtcNow() ? existing : due);
-        if (pending != due) return;
-        _ = Task.Delay(delay, _time, _running).ContinueWith(t =>
+        var now = _time.GetUtcNow();
+        var due = now + delay;
+        if (_wakeAt.TryGetValue(key, out var existing) && existing <= due && existing > now) return;
+        // Armed before it is published: whoever reads WakeAt can count on the timer (a key is synced by one worker at a time).
+        var wake = Task.Delay(delay, _time, _running);
+        _wakeAt[key] = due;
+        _ = wake.ContinueWith(t =>
         {
             _wakeAt.TryRemove(new KeyValuePair<string, DateTimeOffset>(key, due));
             if (!t.IsCanceled) Queue.Add(key);
