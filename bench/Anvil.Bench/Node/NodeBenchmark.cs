@@ -31,8 +31,11 @@ internal static class NodeBenchmark
     private static readonly ResourceRef Nodes = new("", "v1", "nodes", false);
     private const string Ns = "bench";
 
-    /// <summary>Warm-up goes on in batches of this many pods until one sees less JIT than <see cref="SettledJitMs"/>.</summary>
-    private const int WarmBatch = 20, MaxWarmup = 1000;
+    /// <summary>
+    /// Warm-up goes on in batches of this many pods until <see cref="SettledBatches"/> in a row each see less JIT than
+    /// <see cref="SettledJitMs"/> (one quiet batch was seen at 90 pods, followed by 2.7 s of compilation in the rounds).
+    /// </summary>
+    private const int WarmBatch = 20, MaxWarmup = 1000, SettledBatches = 3;
     private const double SettledJitMs = 100;
 
     public static async Task<int> RunAsync(string[] args)
@@ -70,7 +73,7 @@ internal static class NodeBenchmark
         var dir = Directory.CreateTempSubdirectory("anvil-bench-node-").FullName;
         try
         {
-            Console.WriteLine($"node benchmark: {pods} pods ({parallel} at a time) after at least {warmup} not counted, in {Rounds} rounds alternating with bare runc at the same concurrency (each round's first {parallel} not counted); {idle} idle pods; bare runc one at a time x{baselineRuns}");
+            Console.WriteLine($"node benchmark: {pods} pods ({parallel} at a time) after at least {warmup} not counted, in {Rounds} rounds alternating with bare runc at the same concurrency (each round's first {parallel} not counted); {idle} idle pods; pods and bare runc one at a time x{baselineRuns}");
             // Own network names and pod CIDR, so the run neither meets nor cleans up a real `anvil up` on this host.
             await using (var up = await AnvilUpProcess.StartAsync(dir, ["--network-prefix", Network.Prefix, "--pod-cidr", Network.PodCidr,
                 "--kubelet-port", Ports.Free().ToString(CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(120), ct))
@@ -94,24 +97,24 @@ internal static class NodeBenchmark
                 // Then until the tiered JIT is done with the hot paths: right after start, anvil up compiles their
                 // optimized code in the background for a minute or more (2.2-2.6 s of compilation during the first
                 // 100 measured pods after 50 warm-up ones, 2026-11-21), so the figures would be its start-up's.
-                var (warmed, jitMs) = (warmup, double.NaN);
-                while (warmed < MaxWarmup)
+                var (warmed, jitMs, quiet) = (warmup, double.NaN, 0);
+                while (warmed < MaxWarmup && quiet < SettledBatches)
                 {
                     var before = await ServerMetrics.ScrapeAsync(client, ct);
                     await StartupAsync(client, WarmBatch, parallel, $"warm{warmed}", ct);
                     warmed += WarmBatch;
                     jitMs = ((await ServerMetrics.ScrapeAsync(client, ct))["dotnet_jit_compilation_seconds_total"] - before["dotnet_jit_compilation_seconds_total"]) * 1000;
                     if (Environment.GetEnvironmentVariable("ANVIL_BENCH_WARM_TRACE") != null) Console.WriteLine($"    warm {warmed}: JIT {jitMs:0} ms");
-                    if (jitMs < SettledJitMs) break;
+                    quiet = jitMs < SettledJitMs ? quiet + 1 : 0;
                 }
-                Console.WriteLine($"  warm-up: {warmed} pods, the last {WarmBatch} with {jitMs:0} ms of JIT in anvil up ({(jitMs < SettledJitMs ? "settled" : $"not settled by {MaxWarmup}")})");
+                Console.WriteLine($"  warm-up: {warmed} pods, the last {WarmBatch} with {jitMs:0} ms of JIT in anvil up ({(quiet >= SettledBatches ? $"settled: {SettledBatches} batches in a row under {SettledJitMs:0} ms" : $"not settled by {MaxWarmup}")})");
                 // The baselines run the config.json the agent wrote for a pod that stays up meanwhile.
                 await client.CreateAsync(Pods, Ns, Pod("bundle-template", "sleep 3600"), ct);
                 var bundle = await FindBundleAsync(dir, ct);
                 var host = new Anvil.Node.Stats.HostStats();
                 // Pods and the bare runc closed loop alternate in rounds, so that the machine's drift (the bare p50
                 // moved between 80 and 183 ms within one session) meets both sides alike; CPU is summed per side.
-                var (startup, bound, bareParallel) = (new List<double>(), new List<double>(), new List<double>());
+                var (startup, bound, bareParallel, bareSerialDelete) = (new List<double>(), new List<double>(), new List<double>(), new List<double>());
                 ulong podCpu = 0, podTree = 0, bareParallelCpu = 0, bareParallelTree = 0;
                 var upCpuMs = 0.0;
                 var (podRuns, bareRuns) = (0, 0);
@@ -135,18 +138,23 @@ internal static class NodeBenchmark
                     // bare round starts once that is done, or it would pay for it.
                     await TornDownAsync(podsLeft: 1, ct);
                     var (cpu1, bare0) = (host.CpuUsageNanos(), bareCgroup?.UsageNanos());
-                    bareParallel.AddRange(await BareRuncAsync(dir, bundle, n + parallel, parallel, bareCgroup, ct, $"r{round}", skipFirst: parallel));
+                    bareParallel.AddRange(await BareRuncAsync(dir, bundle, n + parallel, parallel, bareCgroup, ct, $"r{round}", skipFirst: parallel, deleteBehind: true));
                     bareRuns += n + parallel;
                     bareParallelCpu += Delta(cpu1, host.CpuUsageNanos());
                     bareParallelTree += Delta(bare0, bareCgroup?.UsageNanos());
+                    // Sessions 5-6's loop, for comparison: each loop deleted its run before the next.
+                    bareSerialDelete.AddRange(await BareRuncAsync(dir, bundle, n + parallel, parallel, bareCgroup, ct, $"q{round}", skipFirst: parallel));
                 }
                 var inside = ServerMetrics.Describe(metrics0, metrics1);
                 var upCpu = upCpuMs / podRuns;
+                // One at a time on both sides: the whole path's latency without contention (no target; for the record).
+                var (single, _) = await StartupAsync(client, baselineRuns, 1, "one", ct, skipFirst: 1);
+                await TornDownAsync(podsLeft: 1, ct);
                 var (cpu2, bare1) = (host.CpuUsageNanos(), bareCgroup?.UsageNanos());
                 var bare = bundle == null ? [] : await BareRuncAsync(dir, bundle, baselineRuns, 1, bareCgroup, ct, "one");
                 var (cpu3, bare2) = (host.CpuUsageNanos(), bareCgroup?.UsageNanos());
                 await client.DeleteAsync(Pods, Ns, "bundle-template", ct: ct);
-                Report(startup, bound, bare, bareParallel, parallel, pods);
+                Report(startup, bound, single, bare, bareParallel, bareSerialDelete, parallel, pods);
                 Console.WriteLine($"  during the pod rounds: {inside}");
                 Console.WriteLine($"  machine CPU per cycle (all processes, busy time / runs): pods {CpuMs(0, podCpu, podRuns):0} ms (anvil up's own {upCpu:0} ms), " +
                     $"bare runc one at a time {CpuMs(cpu2, cpu3, bare.Count):0} ms, {parallel} at a time {CpuMs(0, bareParallelCpu, bareRuns):0} ms");
@@ -297,14 +305,19 @@ internal static class NodeBenchmark
     /// Bare <c>runc run -d</c> of the agent's bundle: same process, mounts, namespaces and limits, on the image rootfs
     /// (read-only, no overlay to make) and a fresh network namespace instead of the pod's. With
     /// <paramref name="parallel"/> above 1 it is the same closed loop as the pods' (that many in flight, each deleted
-    /// once started), so both sides meet the same contention for the 2 cores.
+    /// once started), so both sides meet the same contention for the 2 cores. With <paramref name="deleteBehind"/> a
+    /// run's <c>runc delete</c> goes on while the next run starts, as a pod's teardown does once the API has forgotten it
+    /// (all are awaited at the end); without it each loop deletes before its next run, so fewer runs are in flight than
+    /// <paramref name="parallel"/> (how sessions 5 and 6 measured).
     /// </summary>
-    private static async Task<List<double>> BareRuncAsync(string dataDir, JsonObject template, int runs, int parallel, CpuCgroup? cgroup, CancellationToken ct, string tag, int skipFirst = 0)
+    private static async Task<List<double>> BareRuncAsync(string dataDir, JsonObject template, int runs, int parallel, CpuCgroup? cgroup, CancellationToken ct, string tag,
+        int skipFirst = 0, bool deleteBehind = false)
     {
         var rootfs = (await new Anvil.Node.Images.ImageStore(dataDir).ResolveAsync("busybox", ct)
             ?? throw new InvalidOperationException("the busybox image is not in the store")).Rootfs;
         var runc = File.Exists("/usr/sbin/runc") ? "/usr/sbin/runc" : "/usr/bin/runc";
         var results = new ConcurrentBag<double>();
+        var deletes = new ConcurrentBag<Task>();
         var next = -1;
         await Task.WhenAll(Enumerable.Range(0, parallel).Select(async _ =>
         {
@@ -329,11 +342,14 @@ internal static class NodeBenchmark
                 var join = cgroup == null ? "" : $"echo $$ > {cgroup.ProcsFile}; ";
                 var (code, err) = await ShAsync($"{join}{runc} run -d -b {bundle} {id} </dev/null >/dev/null 2>{bundle}/err; c=$?; cat {bundle}/err; exit $c", ct);
                 var elapsed = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-                await ShAsync($"{join}{runc} delete -f {id} >/dev/null 2>&1; rmdir /sys/fs/cgroup/*/anvil-bench-bare/{id} 2>/dev/null; true", ct);
+                var delete = ShAsync($"{join}{runc} delete -f {id} >/dev/null 2>&1; rmdir /sys/fs/cgroup/*/anvil-bench-bare/{id} 2>/dev/null; true", ct);
+                if (deleteBehind) deletes.Add(delete);
+                else await delete;
                 if (code != 0) throw new InvalidOperationException($"bare runc run failed: {err.Trim()}");
                 if (i >= skipFirst) results.Add(elapsed);
             }
         }));
+        await Task.WhenAll(deletes);
         await ShAsync("rmdir /sys/fs/cgroup/*/anvil-bench-bare 2>/dev/null; true", ct);
         return [.. results];
     }
@@ -361,7 +377,7 @@ internal static class NodeBenchmark
 
     private static double CpuMs(ulong? from, ulong? to, int runs) => from is { } a && to is { } b && runs > 0 ? (b - a) / 1e6 / runs : double.NaN;
 
-    private static void Report(List<double> startup, List<double> bound, List<double> bare, List<double> bareParallel, int parallel, int expected)
+    private static void Report(List<double> startup, List<double> bound, List<double> single, List<double> bare, List<double> bareParallel, List<double> bareSerialDelete, int parallel, int expected)
     {
         double Ms(double s) => s * 1000;
         var p50 = Percentile(startup, 0.50);
@@ -370,9 +386,13 @@ internal static class NodeBenchmark
         var bp50 = Percentile(bareParallel, 0.50);
         Console.WriteLine($"  pod startup (create → Running seen by a watch), {startup.Count}/{expected} pods: p50 {Ms(p50):0} ms, p99 {Ms(p99):0} ms, max {Ms(startup.DefaultIfEmpty(double.NaN).Max()):0} ms");
         Console.WriteLine($"  of which create → bound to the node (scheduler): p50 {Ms(Percentile(bound, 0.50)):0} ms, p99 {Ms(Percentile(bound, 0.99)):0} ms");
+        Console.WriteLine($"  pods one at a time, {single.Count} pods: p50 {Ms(Percentile(single, 0.50)):0} ms, p99 {Ms(Percentile(single, 0.99)):0} ms");
         Console.WriteLine($"  bare runc run -d of the same bundle, one at a time, {bare.Count} runs: p50 {Ms(b50):0} ms, p99 {Ms(Percentile(bare, 0.99)):0} ms");
-        Console.WriteLine($"  bare runc run -d, {parallel} at a time (each deleted once started, as the pods), {bareParallel.Count} runs: p50 {Ms(bp50):0} ms, p99 {Ms(Percentile(bareParallel, 0.99)):0} ms");
-        Console.WriteLine($"  ratio p50 / bare runc p50: {p50 / b50:0.00} one at a time, {p50 / bp50:0.00} at the same concurrency (target ≤ 3.00); p99 vs target 1000 ms: {Ms(p99) / 1000:0.00}");
+        var sp50 = Percentile(bareSerialDelete, 0.50);
+        Console.WriteLine($"  bare runc run -d, {parallel} at a time (each deleted once started while the next starts, as the pods), {bareParallel.Count} runs: p50 {Ms(bp50):0} ms, p99 {Ms(Percentile(bareParallel, 0.99)):0} ms");
+        Console.WriteLine($"  bare runc run -d, {parallel} loops each deleting its run before the next (fewer in flight; sessions 5-6), {bareSerialDelete.Count} runs: p50 {Ms(sp50):0} ms, p99 {Ms(Percentile(bareSerialDelete, 0.99)):0} ms");
+        Console.WriteLine($"  ratio p50 / bare runc p50: {p50 / bp50:0.00} at the same concurrency (target ≤ 3.00), {p50 / sp50:0.00} against the loops deleting first, {p50 / b50:0.00} against bare one at a time; " +
+            $"one at a time on both sides {Percentile(single, 0.50) / b50:0.00}; p99 vs target 1000 ms: {Ms(p99) / 1000:0.00}");
     }
 
     private static async Task OverheadAsync(KubeClient client, AnvilUpProcess up, int idle, string dataDir, CancellationToken ct)
