@@ -156,6 +156,7 @@ internal sealed class ApiServerBenchmark(BenchOptions options)
                 var time = options.Quick ? TimeSpan.FromSeconds(1) : options.PhaseTime;
                 await layers.RunCreatesAsync(1, time, ct).ConfigureAwait(false);
                 await layers.RunCreatesAsync(clients.Length, time, ct).ConfigureAwait(false);
+                await layers.RunHttpsFloorAsync(ca, cert, [1, clients.Length], time, ct).ConfigureAwait(false);
                 foreach (var s in layers.Creates) Log($"  {s.Name} x{s.Clients}: {s.Throughput:0} /s, p50 {s.P50Ms:0.00} ms, p99 {s.P99Ms:0.00} ms, {s.Errors} errors{(s.FirstError != null ? ": " + s.FirstError : "")}");
             }).ConfigureAwait(false);
 

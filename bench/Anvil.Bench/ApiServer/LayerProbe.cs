@@ -54,6 +54,32 @@ internal sealed class LayerProbe(ApiServerHost server, byte[] sample, BenchOptio
         }, ct).ConfigureAwait(false));
     }
 
+    /// <summary>
+    /// Creates of the same bodies through <see cref="HttpsFloor"/> (HTTPS in, one store write, the body back out), with
+    /// the benchmark's kind of clients: the floor an API create stands on here.
+    /// </summary>
+    public async Task RunHttpsFloorAsync(System.Security.Cryptography.X509Certificates.X509Certificate2 ca,
+        System.Security.Cryptography.X509Certificates.X509Certificate2 cert, int[] clientCounts, TimeSpan time, CancellationToken ct)
+    {
+        await using var floor = await HttpsFloor.StartAsync(server.Pki.Serving, server.Resources.Storage, ct).ConfigureAwait(false);
+        var clients = Enumerable.Range(0, clientCounts.Max()).Select(_ => new BenchClient(floor.Url, ca, cert, options.Http1)).ToArray();
+        try
+        {
+            // Connects every client and warms the path, not counted.
+            await LoadRunner.RunAsync("https floor warm-up", clients.Length, 2_000, TimeSpan.FromSeconds(2), (c, seq, token) =>
+                clients[c].SendAsync(HttpMethod.Post, "/", ConfigMaps.Create($"w-{c:D2}-{seq:D6}"), "application/json", token), ct).ConfigureAwait(false);
+            foreach (var n in clientCounts)
+            {
+                Creates.Add(await LoadRunner.RunAsync("HTTPS floor: body → IStore → body", n, options.MaxOpsPerPhase, time, (c, seq, token) =>
+                    clients[c].SendAsync(HttpMethod.Post, "/", ConfigMaps.Create($"f{n}-{c:D2}-{seq:D6}"), "application/json", token), ct).ConfigureAwait(false));
+            }
+        }
+        finally
+        {
+            foreach (var c in clients) c.Dispose();
+        }
+    }
+
     /// <summary>A namespace list, split: SQLite range read; + JSON parse per object (registry list); + one JSON serialization of the list.</summary>
     public async Task RunListsAsync(string ns, int runs, CancellationToken ct)
     {

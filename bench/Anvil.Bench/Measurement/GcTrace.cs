@@ -13,6 +13,7 @@ internal sealed class GcTrace : EventListener
     private long _gen;
     private readonly List<(long Gen, double SuspendMs, double GcMs, double PauseMs, long Promoted0, long Promoted1)> _gcs = [];
     private long _promoted0, _promoted1;
+    private readonly List<(DateTime Begin, DateTime End)> _pauses = [];
 
     public static GcTrace? StartIfAsked() => Environment.GetEnvironmentVariable("ANVIL_BENCH_GC_TRACE") == "1" ? new GcTrace() : null;
 
@@ -35,6 +36,7 @@ internal sealed class GcTrace : EventListener
             case "GCRestartEEEnd_V1":
                 lock (_gcs) _gcs.Add((_gen, (_suspendEnd - _suspendBegin).TotalMilliseconds, (e.TimeStamp - _gcStart).TotalMilliseconds,
                     (e.TimeStamp - _suspendBegin).TotalMilliseconds, _promoted0, _promoted1));
+                lock (_gcs) _pauses.Add((_suspendBegin, e.TimeStamp));
                 break;
         }
     }
@@ -42,7 +44,23 @@ internal sealed class GcTrace : EventListener
     /// <summary>Forgets the collections so far (a phase starts).</summary>
     public void Forget()
     {
-        lock (_gcs) _gcs.Clear();
+        lock (_gcs)
+        {
+            _gcs.Clear();
+            _pauses.Clear();
+        }
+    }
+
+    /// <summary>
+    /// Of the operations slower than <paramref name="overMs"/> (wall-clock start and end), how many overlapped a pause
+    /// since the last <see cref="Forget"/>: whether collections make the tail.
+    /// </summary>
+    public string Attribute(IReadOnlyList<(DateTime Start, DateTime End)> slow, double overMs, int total)
+    {
+        List<(DateTime Begin, DateTime End)> pauses;
+        lock (_gcs) pauses = [.. _pauses];
+        var inPause = slow.Count(op => pauses.Any(p => p.Begin < op.End && p.End > op.Start));
+        return $"{slow.Count} of {total} operations over {overMs:0} ms ({100.0 * slow.Count / Math.Max(1, total):0.0} %), {inPause} of them overlapping one of {pauses.Count} GC pauses";
     }
 
     /// <summary>Prints and forgets the collections since the last call.</summary>

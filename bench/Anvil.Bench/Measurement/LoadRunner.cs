@@ -10,6 +10,9 @@ internal static class LoadRunner
 {
     public const int MaxErrors = 50;
 
+    /// <summary>The create p99 target (issue 2): slower operations are matched against GC pauses when traced.</summary>
+    private const double SlowMs = 10;
+
     private static readonly GcTrace? s_gcTrace = GcTrace.StartIfAsked();
 
     /// <param name="op">Called with (client index, operation index of that client); throws on failure.</param>
@@ -20,6 +23,9 @@ internal static class LoadRunner
         var errors = 0;
         string? firstError = null;
         var perClient = new List<double>[clients];
+        // With the GC trace on: when the slow operations ran, to see whether they met a collection.
+        var slow = new System.Collections.Concurrent.ConcurrentBag<(DateTime, DateTime)>();
+        var wallAtStart = DateTime.UtcNow;
         var cpuStart = CpuTime();
         var gcStart = GcFigures.Now();
         s_gcTrace?.Forget();
@@ -40,7 +46,9 @@ internal static class LoadRunner
                 {
                     await op(c, seq, ct).ConfigureAwait(false);
                     var t1 = Stopwatch.GetTimestamp();
-                    latencies.Add(Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds);
+                    var ms = Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds;
+                    latencies.Add(ms);
+                    if (s_gcTrace != null && ms > SlowMs) slow.Add((wallAtStart + Stopwatch.GetElapsedTime(start, t0), wallAtStart + Stopwatch.GetElapsedTime(start, t1)));
                     InterlockedMax(ref lastEnd, t1);
                 }
                 catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
@@ -62,6 +70,7 @@ internal static class LoadRunner
         var seconds = Stopwatch.GetElapsedTime(start, Math.Max(lastEnd, start + 1)).TotalSeconds;
         var cpu = CpuTime() - cpuStart;
         var gc = GcFigures.Now() - gcStart;
+        if (s_gcTrace != null && clients > 1) Console.WriteLine($"  gc trace {name} at {clients}: {s_gcTrace.Attribute([.. slow], SlowMs, all.Count)}");
         s_gcTrace?.Report($"{name} at {clients}", Console.Out);
         return OpStats.From(name, clients, all, errors, seconds, firstError) with
         {
