@@ -12,14 +12,15 @@ internal sealed class GcTrace : EventListener
     private DateTime _suspendBegin, _suspendEnd, _gcStart;
     private long _gen;
     private readonly List<(long Gen, double SuspendMs, double GcMs, double PauseMs, long Promoted0, long Promoted1)> _gcs = [];
-    private long _promoted0, _promoted1;
+    private long _promoted0, _promoted1, _starvation;
     private readonly List<(DateTime Begin, DateTime End)> _pauses = [];
 
     public static GcTrace? StartIfAsked() => Environment.GetEnvironmentVariable("ANVIL_BENCH_GC_TRACE") == "1" ? new GcTrace() : null;
 
     protected override void OnEventSourceCreated(EventSource source)
     {
-        if (source.Name == "Microsoft-Windows-DotNETRuntime") EnableEvents(source, EventLevel.Informational, (EventKeywords)0x1);
+        // GC (0x1) and thread pool (0x10000) events.
+        if (source.Name == "Microsoft-Windows-DotNETRuntime") EnableEvents(source, EventLevel.Informational, (EventKeywords)0x10001);
     }
 
     protected override void OnEventWritten(EventWrittenEventArgs e)
@@ -32,6 +33,10 @@ internal sealed class GcTrace : EventListener
             case "GCHeapStats_V2":
                 _promoted0 = Convert.ToInt64(e.Payload![1]);
                 _promoted1 = Convert.ToInt64(e.Payload![3]);
+                break;
+            case "ThreadPoolWorkerThreadAdjustmentAdjustment":
+                // Reason 6: starvation (work queued, no thread free for a while: the pool injects one).
+                if (Convert.ToInt64(e.Payload![2]) == 6) Interlocked.Increment(ref _starvation);
                 break;
             case "GCRestartEEEnd_V1":
                 lock (_gcs) _gcs.Add((_gen, (_suspendEnd - _suspendBegin).TotalMilliseconds, (e.TimeStamp - _gcStart).TotalMilliseconds,
@@ -49,6 +54,7 @@ internal sealed class GcTrace : EventListener
             _gcs.Clear();
             _pauses.Clear();
         }
+        Interlocked.Exchange(ref _starvation, 0);
     }
 
     /// <summary>
@@ -60,7 +66,8 @@ internal sealed class GcTrace : EventListener
         List<(DateTime Begin, DateTime End)> pauses;
         lock (_gcs) pauses = [.. _pauses];
         var inPause = slow.Count(op => pauses.Any(p => p.Begin < op.End && p.End > op.Start));
-        return $"{slow.Count} of {total} operations over {overMs:0} ms ({100.0 * slow.Count / Math.Max(1, total):0.0} %), {inPause} of them overlapping one of {pauses.Count} GC pauses";
+        return $"{slow.Count} of {total} operations over {overMs:0} ms ({100.0 * slow.Count / Math.Max(1, total):0.0} %), {inPause} of them overlapping one of {pauses.Count} GC pauses; " +
+            $"thread pool starvation adjustments {Interlocked.Exchange(ref _starvation, 0)}";
     }
 
     /// <summary>Prints and forgets the collections since the last call.</summary>

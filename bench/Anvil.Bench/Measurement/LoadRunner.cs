@@ -70,7 +70,11 @@ internal static class LoadRunner
         var seconds = Stopwatch.GetElapsedTime(start, Math.Max(lastEnd, start + 1)).TotalSeconds;
         var cpu = CpuTime() - cpuStart;
         var gc = GcFigures.Now() - gcStart;
-        if (s_gcTrace != null && clients > 1) Console.WriteLine($"  gc trace {name} at {clients}: {s_gcTrace.Attribute([.. slow], SlowMs, all.Count)}");
+        if (s_gcTrace != null && clients > 1)
+        {
+            var slowest = slow.OrderByDescending(o => o.Item2 - o.Item1).Take(3).Select(o => $"{(o.Item2 - o.Item1).TotalMilliseconds:0} ms at +{(o.Item1 - wallAtStart).TotalMilliseconds:0} ms");
+            Console.WriteLine($"  gc trace {name} at {clients}: {s_gcTrace.Attribute([.. slow], SlowMs, all.Count)}; slowest: {string.Join(", ", slowest)}");
+        }
         s_gcTrace?.Report($"{name} at {clients}", Console.Out);
         return OpStats.From(name, clients, all, errors, seconds, firstError) with
         {
