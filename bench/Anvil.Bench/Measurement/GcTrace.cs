@@ -14,13 +14,15 @@ internal sealed class GcTrace : EventListener
     private readonly List<(long Gen, double SuspendMs, double GcMs, double PauseMs, long Promoted0, long Promoted1)> _gcs = [];
     private long _promoted0, _promoted1, _starvation;
     private readonly List<(DateTime Begin, DateTime End)> _pauses = [];
+    private readonly Dictionary<string, long> _allocations = [];
 
     public static GcTrace? StartIfAsked() => Environment.GetEnvironmentVariable("ANVIL_BENCH_GC_TRACE") == "1" ? new GcTrace() : null;
 
     protected override void OnEventSourceCreated(EventSource source)
     {
         // GC (0x1) and thread pool (0x10000) events.
-        if (source.Name == "Microsoft-Windows-DotNETRuntime") EnableEvents(source, EventLevel.Informational, (EventKeywords)0x10001);
+        if (source.Name == "Microsoft-Windows-DotNETRuntime")
+            EnableEvents(source, Environment.GetEnvironmentVariable("ANVIL_BENCH_ALLOC_TRACE") == "1" ? EventLevel.Verbose : EventLevel.Informational, (EventKeywords)0x10001);
     }
 
     protected override void OnEventWritten(EventWrittenEventArgs e)
@@ -33,6 +35,11 @@ internal sealed class GcTrace : EventListener
             case "GCHeapStats_V2":
                 _promoted0 = Convert.ToInt64(e.Payload![1]);
                 _promoted1 = Convert.ToInt64(e.Payload![3]);
+                break;
+            case "GCAllocationTick_V4":
+                // One event per ~100 KB allocated, naming the type that crossed the line: a sample of what is allocated.
+                var type = e.Payload![5] as string ?? "?";
+                lock (_allocations) _allocations[type] = _allocations.GetValueOrDefault(type) + Convert.ToInt64(e.Payload![0]);
                 break;
             case "ThreadPoolWorkerThreadAdjustmentAdjustment":
                 // Reason 6: starvation (work queued, no thread free for a while: the pool injects one).
@@ -54,6 +61,7 @@ internal sealed class GcTrace : EventListener
             _gcs.Clear();
             _pauses.Clear();
         }
+        lock (_allocations) _allocations.Clear();
         Interlocked.Exchange(ref _starvation, 0);
     }
 
@@ -73,6 +81,13 @@ internal sealed class GcTrace : EventListener
     /// <summary>Prints and forgets the collections since the last call.</summary>
     public void Report(string phase, TextWriter o)
     {
+        lock (_allocations)
+        {
+            var sampled = _allocations.Values.Sum();
+            if (sampled > 0)
+                o.WriteLine($"  alloc trace {phase}: " + string.Join(", ", _allocations.OrderByDescending(kv => kv.Value).Take(12).Select(kv => $"{kv.Key} {100.0 * kv.Value / sampled:0.0}%")));
+            _allocations.Clear();
+        }
         lock (_gcs)
         {
             if (_gcs.Count == 0) return;
