@@ -188,6 +188,9 @@ public sealed class ApiServerHost : IAsyncDisposable
         await rbac.Synced.WaitAsync(ct).ConfigureAwait(false);
         // --authorization-mode=Node,RBAC
         Authorizer = new UnionAuthorizer([new NodeAuthorizer(() => Resources, () => Catalog), rbac]);
+        var objectCounts = new StorageObjectCounts(Catalog, Resources.Storage);
+        objectCounts.Register(Monitoring.Registry);
+        _background = Task.WhenAll(_background, objectCounts.RunAsync(_options.StorageCountPollPeriod, _stopping.Token));
 
         await _app.StartAsync(ct).ConfigureAwait(false);
         var host = _options.Bind.Contains(':') ? $"[{_options.Bind}]" : _options.Bind;

@@ -36,4 +36,7 @@ public sealed record ApiServerOptions
     /// cluster without the controller that creates the <c>default</c> service accounts.
     /// </summary>
     public IReadOnlySet<string> DisabledAdmissionPlugins { get; init; } = new HashSet<string>();
+
+    /// <summary>How often the objects per resource are counted for <c>apiserver_storage_objects</c> (<c>--etcd-count-metric-poll-period</c>).</summary>
+    public TimeSpan StorageCountPollPeriod { get; init; } = TimeSpan.FromMinutes(1);
 }

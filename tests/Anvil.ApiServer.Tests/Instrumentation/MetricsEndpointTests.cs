@@ -24,7 +24,11 @@ public sealed class MetricsEndpointTests(MetricsEndpointTests.Server s) : IClass
 
         public async Task InitializeAsync()
         {
-            _host = new ApiServerHost(new ApiServerOptions { DataDir = _dir, Port = TestPorts.FreePort(), DisabledAdmissionPlugins = new HashSet<string> { "ServiceAccount" } });
+            _host = new ApiServerHost(new ApiServerOptions
+            {
+                DataDir = _dir, Port = TestPorts.FreePort(), DisabledAdmissionPlugins = new HashSet<string> { "ServiceAccount" },
+                StorageCountPollPeriod = TimeSpan.FromMilliseconds(200),
+            });
             await _host.StartAsync(default);
             Admin = Client("admin", "system:masters");
             Monitoring = Client("prometheus", "system:monitoring");
@@ -138,6 +142,35 @@ public sealed class MetricsEndpointTests(MetricsEndpointTests.Server s) : IClass
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (Value(await ScrapeAsync(), series) != 0 && DateTime.UtcNow < deadline) await Task.Delay(50);
         Assert.Equal(0, Value(await ScrapeAsync(), series));
+    }
+
+    [Fact]
+    public async Task StoredObjectsAreCountedPerResource()
+    {
+        const string configMaps = "apiserver_storage_objects{resource=\"configmaps\"}";
+        for (var i = 0; i < 2; i++)
+        {
+            var body = new StringContent($$$"""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"counted-{{{i}}}"}}""", Encoding.UTF8, "application/json");
+            Assert.Equal(HttpStatusCode.Created, (await s.Admin.PostAsync("/api/v1/namespaces/default/configmaps", body)).StatusCode);
+        }
+        var list = JsonNode.Parse(await s.Admin.GetStringAsync("/api/v1/configmaps"))!;
+        var stored = ((JsonArray)list["items"]!).Count;
+        Assert.True(stored >= 2);
+
+        // Counted on the poll period (200 ms here), not on the scrape; bounded wait.
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        var page = await ScrapeAsync();
+        while (Value(page, configMaps) != stored && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+            page = await ScrapeAsync();
+        }
+
+        Assert.Equal(stored, Value(page, configMaps));
+        Assert.Contains("# TYPE apiserver_storage_objects gauge\n", page);
+        // Other groups' resources are named resource.group, as kube-apiserver names them; the bootstrap roles are there.
+        Assert.True(Value(page, "apiserver_storage_objects{resource=\"clusterroles.rbac.authorization.k8s.io\"}") > 10);
+        Assert.Contains("apiserver_storage_objects{resource=\"deployments.apps\"} 0\n", page);
     }
 
     private async Task<string> ScrapeAsync()
