@@ -28,10 +28,14 @@ public sealed class StorageObjectCounts(ResourceCatalog catalog, IStore store)
         }
     }
 
-    /// <summary>One count per stored resource (the versions of a resource share its keys); forgets resources no longer served.</summary>
+    /// <summary>
+    /// One count per stored resource (the versions of a resource share its keys; create-only reviews store nothing);
+    /// forgets resources no longer served.
+    /// </summary>
     public async Task RefreshAsync(CancellationToken ct)
     {
-        var resources = catalog.All.GroupBy(d => d.KeyPrefix).Select(g => (Prefix: g.Key, Label: Label(g.First()))).ToList();
+        var resources = catalog.All.Where(d => d.Verbs.Contains("list")).GroupBy(d => d.KeyPrefix)
+            .Select(g => (Prefix: g.Key, Label: Label(g.First()))).ToList();
         foreach (var (prefix, label) in resources)
         {
             try
