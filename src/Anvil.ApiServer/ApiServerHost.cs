@@ -188,14 +188,15 @@ public sealed class ApiServerHost : IAsyncDisposable
         await rbac.Synced.WaitAsync(ct).ConfigureAwait(false);
         // --authorization-mode=Node,RBAC
         Authorizer = new UnionAuthorizer([new NodeAuthorizer(() => Resources, () => Catalog), rbac]);
-        var objectCounts = new StorageObjectCounts(Catalog, Resources.Storage);
-        objectCounts.Register(Monitoring.Registry);
-        _background = Task.WhenAll(_background, objectCounts.RunAsync(_options.StorageCountPollPeriod, _stopping.Token));
 
         await _app.StartAsync(ct).ConfigureAwait(false);
         var host = _options.Bind.Contains(':') ? $"[{_options.Bind}]" : _options.Bind;
         ServerUrl = $"https://{host}:{_options.Port}";
         await BootstrapAsync(ct).ConfigureAwait(false);
+        // Counted from here on, so the first figures include the bootstrap namespaces and roles.
+        var objectCounts = new StorageObjectCounts(Catalog, Resources.Storage);
+        objectCounts.Register(Monitoring.Registry);
+        _background = Task.WhenAll(_background, objectCounts.RunAsync(_options.StorageCountPollPeriod, _stopping.Token));
         WriteAdminKubeconfig();
     }
 
