@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
 using Anvil.ApiServer.Admission;
@@ -129,18 +130,7 @@ public sealed class ApiServerHost : IAsyncDisposable
             k.Limits.MaxRequestBodySize = null; // enforced per request with a Status answer
             k.AddServerHeader = false;
             var address = IPAddress.Parse(_options.Bind);
-            k.Listen(address, _options.Port, listen =>
-            {
-                listen.Protocols = HttpProtocols.Http1AndHttp2;
-                listen.UseHttps(new HttpsConnectionAdapterOptions
-                {
-                    ServerCertificate = Pki.Serving,
-                    ClientCertificateMode = ClientCertificateMode.AllowCertificate,
-                    // Trust is decided per request so an untrusted certificate gets a 401, not a TLS failure.
-                    ClientCertificateValidation = (_, _, _) => true,
-                    SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-                });
-            });
+            k.Listen(address, _options.Port, listen => UseApiServerTls(listen, Pki.Serving));
         });
         _app = builder.Build();
         var log = _app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("apiserver");
@@ -198,6 +188,23 @@ public sealed class ApiServerHost : IAsyncDisposable
         objectCounts.Register(Monitoring.Registry);
         _background = Task.WhenAll(_background, objectCounts.RunAsync(_options.StorageCountPollPeriod, _stopping.Token));
         WriteAdminKubeconfig();
+    }
+
+    /// <summary>
+    /// The API server's listener: HTTP/1.1 and HTTP/2 over TLS 1.2 or 1.3, a client certificate asked for but not
+    /// required (the benchmark's HTTPS floor listens the same way).
+    /// </summary>
+    public static void UseApiServerTls(ListenOptions listen, X509Certificate2 serving)
+    {
+        listen.Protocols = HttpProtocols.Http1AndHttp2;
+        listen.UseHttps(new HttpsConnectionAdapterOptions
+        {
+            ServerCertificate = serving,
+            ClientCertificateMode = ClientCertificateMode.AllowCertificate,
+            // Trust is decided per request so an untrusted certificate gets a 401, not a TLS failure.
+            ClientCertificateValidation = (_, _, _) => true,
+            SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+        });
     }
 
     /// <summary>Serves the request; an error becomes its Status answer (a 500 only for what nothing else caught, logged).</summary>

@@ -1,20 +1,18 @@
 using System.Net;
-using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using Anvil.ApiServer;
 using Anvil.Bench.Measurement;
 using Anvil.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Logging;
 
 namespace Anvil.Bench.ApiServer;
 
 /// <summary>
-/// The floor under an API create on this machine: a bare Kestrel endpoint set up like the API server's (HTTPS,
-/// HTTP/2, client certificate asked for) that reads the body, writes it to the same store (one durable write) and
+/// The floor under an API create on this machine: a bare Kestrel endpoint listening as the API server does
+/// (<see cref="ApiServerHost.UseApiServerTls"/>: HTTPS, HTTP/2, client certificate asked for) that reads the body, writes it to the same store (one durable write) and
 /// answers 201 with it. No authentication, authorization, admission, defaulting, validation, managedFields or JSON;
 /// what an API create costs over this is Anvil's own work, the rest is .NET's HTTP stack, TLS, the clients and the
 /// store on these 2 cores.
@@ -39,17 +37,7 @@ internal sealed class HttpsFloor : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
-            k.Listen(IPAddress.Loopback, port, listen =>
-            {
-                listen.Protocols = HttpProtocols.Http1AndHttp2;
-                listen.UseHttps(new HttpsConnectionAdapterOptions
-                {
-                    ServerCertificate = serving,
-                    ClientCertificateMode = ClientCertificateMode.AllowCertificate,
-                    ClientCertificateValidation = (_, _, _) => true,
-                    SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-                });
-            });
+            k.Listen(IPAddress.Loopback, port, listen => ApiServerHost.UseApiServerTls(listen, serving));
         });
         var app = builder.Build();
         long seq = 0;

@@ -11,9 +11,8 @@ internal sealed class GcTrace : EventListener
 {
     private DateTime _suspendBegin, _suspendEnd, _gcStart;
     private long _gen;
-    private readonly List<(long Gen, double SuspendMs, double GcMs, double PauseMs, long Promoted0, long Promoted1)> _gcs = [];
+    private readonly List<(long Gen, double SuspendMs, double GcMs, double PauseMs, long Promoted0, long Promoted1, DateTime Begin, DateTime End)> _gcs = [];
     private long _promoted0, _promoted1, _starvation;
-    private readonly List<(DateTime Begin, DateTime End)> _pauses = [];
     private readonly Dictionary<string, long> _allocations = [];
 
     public static GcTrace? StartIfAsked() => Environment.GetEnvironmentVariable("ANVIL_BENCH_GC_TRACE") == "1" ? new GcTrace() : null;
@@ -47,8 +46,7 @@ internal sealed class GcTrace : EventListener
                 break;
             case "GCRestartEEEnd_V1":
                 lock (_gcs) _gcs.Add((_gen, (_suspendEnd - _suspendBegin).TotalMilliseconds, (e.TimeStamp - _gcStart).TotalMilliseconds,
-                    (e.TimeStamp - _suspendBegin).TotalMilliseconds, _promoted0, _promoted1));
-                lock (_gcs) _pauses.Add((_suspendBegin, e.TimeStamp));
+                    (e.TimeStamp - _suspendBegin).TotalMilliseconds, _promoted0, _promoted1, _suspendBegin, e.TimeStamp));
                 break;
         }
     }
@@ -56,11 +54,7 @@ internal sealed class GcTrace : EventListener
     /// <summary>Forgets the collections so far (a phase starts).</summary>
     public void Forget()
     {
-        lock (_gcs)
-        {
-            _gcs.Clear();
-            _pauses.Clear();
-        }
+        lock (_gcs) _gcs.Clear();
         lock (_allocations) _allocations.Clear();
         Interlocked.Exchange(ref _starvation, 0);
     }
@@ -72,10 +66,10 @@ internal sealed class GcTrace : EventListener
     public string Attribute(IReadOnlyList<(DateTime Start, DateTime End)> slow, double overMs, int total)
     {
         List<(DateTime Begin, DateTime End)> pauses;
-        lock (_gcs) pauses = [.. _pauses];
+        lock (_gcs) pauses = [.. _gcs.Select(g => (g.Begin, g.End))];
         var inPause = slow.Count(op => pauses.Any(p => p.Begin < op.End && p.End > op.Start));
         return $"{slow.Count} of {total} operations over {overMs:0} ms ({100.0 * slow.Count / Math.Max(1, total):0.0} %), {inPause} of them overlapping one of {pauses.Count} GC pauses; " +
-            $"thread pool starvation adjustments {Interlocked.Exchange(ref _starvation, 0)}";
+            $"thread pool starvation adjustments {Interlocked.Read(ref _starvation)}";
     }
 
     /// <summary>Prints and forgets the collections since the last call.</summary>

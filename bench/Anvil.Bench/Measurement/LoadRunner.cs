@@ -25,11 +25,11 @@ internal static class LoadRunner
         var perClient = new List<double>[clients];
         // With the GC trace on: when the slow operations ran, to see whether they met a collection.
         var slow = new System.Collections.Concurrent.ConcurrentBag<(DateTime, DateTime)>();
-        var wallAtStart = DateTime.UtcNow;
         var cpuStart = CpuTime();
         var gcStart = GcFigures.Now();
         s_gcTrace?.Forget();
         var start = Stopwatch.GetTimestamp();
+        var wallAtStart = DateTime.UtcNow; // with start: slow operations' wall-clock times are start-relative offsets from it
         var deadline = start + (long)(maxTime.TotalSeconds * Stopwatch.Frequency);
         long lastEnd = start;
 

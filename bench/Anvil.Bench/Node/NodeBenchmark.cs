@@ -128,7 +128,8 @@ internal static class NodeBenchmark
                     // Each round's first `parallel` starts (the loop filling up, all at once) are not counted, on both sides.
                     var (s, b) = await StartupAsync(client, n + parallel, parallel, $"s{round}", ct, skipFirst: parallel);
                     podRuns += n + parallel;
-                    (startup, bound) = ([.. startup, .. s], [.. bound, .. b]);
+                    startup.AddRange(s);
+                    bound.AddRange(b);
                     metrics1 = metrics1.Plus(before, await ServerMetrics.ScrapeAsync(client, ct));
                     podCpu += Delta(cpu0, host.CpuUsageNanos());
                     podTree += Delta(tree0, upCgroup?.UsageNanos());
