@@ -205,7 +205,7 @@ internal sealed class ApiServerBenchmark(BenchOptions options)
         {
             var stats = await LoadRunner.RunAsync(op, clients, options.MaxOpsPerPhase, options.PhaseTime, action, ct).ConfigureAwait(false);
             _results.Ops.Add(stats);
-            Log($"  {stats.Ops} ops, {stats.Throughput:0} /s, p50 {stats.P50Ms:0.00} ms, p99 {stats.P99Ms:0.00} ms, {stats.Errors} errors{(stats.FirstError != null ? ": " + stats.FirstError : "")}");
+            Log($"  {stats.Ops} ops, {stats.Throughput:0} /s, p50 {stats.P50Ms:0.00} ms, p99 {stats.P99Ms:0.00} ms, {stats.StealPercent:0.0} % steal, {stats.Errors} errors{(stats.FirstError != null ? ": " + stats.FirstError : "")}");
         }).ConfigureAwait(false);
     }
 

@@ -25,7 +25,7 @@ internal static class Report
         o.WriteLine($"clients: {r.Protocol} over TLS on 127.0.0.1, client certificate CN=admin O=system:masters, one connection per client");
         o.WriteLine($"objects: {opt.Objects} configmaps of {r.ObjectBytes} bytes (as returned by GET); timed phases: {opt.PhaseTime.TotalSeconds:0} s or {opt.MaxOpsPerPhase} ops; server start {r.ServerStartSeconds:0.0} s; run {r.TotalSeconds:0} s");
         o.WriteLine();
-        o.WriteLine($"{"operation",-34} {"clients",7} {"ops",7} {"errors",6} {"ops/s",9} {"p50 ms",8} {"p99 ms",8} {"max ms",8} {">=0.5s",6} {"cpu ms/op",9} {"KB/op",6} {"gc0/1/2",11} {"pause ms",8}");
+        o.WriteLine($"{"operation",-34} {"clients",7} {"ops",7} {"errors",6} {"ops/s",9} {"p50 ms",8} {"p99 ms",8} {"max ms",8} {">=0.5s",6} {"cpu ms/op",9} {"KB/op",6} {"gc0/1/2",11} {"pause ms",8} {"steal %",7}");
         if (r.Preload != null) Row(o, "API preload create", r.Preload);
         foreach (var op in new[] { "create", "get", "update", "create (HTTP/1.1)", "get (HTTP/1.1)" })
             foreach (var s in r.Ops.Where(x => x.Name == op)) Row(o, "API " + op, s);
@@ -139,7 +139,7 @@ internal static class Report
     private static string Verdict(double value, Func<double, bool> pass) => double.IsFinite(value) ? pass(value) ? "PASS" : "MISS" : "n/a";
 
     private static void Row(TextWriter o, string name, OpStats s) =>
-        o.WriteLine($"{name,-34} {s.Clients,7} {s.Ops,7} {s.Errors,6} {F(s.Throughput, "0.0"),9} {F(s.P50Ms),8} {F(s.P99Ms),8} {F(s.MaxMs),8} {s.Stalls,6} {F(s.CpuMsPerOp, "0.000"),9} {F(s.AllocKbPerOp, "0.0"),6} {(s.Gc is { } g ? $"{g.Gen0}/{g.Gen1}/{g.Gen2}" : "n/a"),11} {(s.Gc is { } p ? F(p.PauseMs, "0.0") : "n/a"),8}");
+        o.WriteLine($"{name,-34} {s.Clients,7} {s.Ops,7} {s.Errors,6} {F(s.Throughput, "0.0"),9} {F(s.P50Ms),8} {F(s.P99Ms),8} {F(s.MaxMs),8} {s.Stalls,6} {F(s.CpuMsPerOp, "0.000"),9} {F(s.AllocKbPerOp, "0.0"),6} {(s.Gc is { } g ? $"{g.Gen0}/{g.Gen1}/{g.Gen2}" : "n/a"),11} {(s.Gc is { } p ? F(p.PauseMs, "0.0") : "n/a"),8} {F(s.StealPercent, "0.0"),7}");
 
     private static string F(double v, string format = "0.00") =>
         double.IsFinite(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "n/a";

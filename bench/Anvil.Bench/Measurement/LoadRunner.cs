@@ -27,6 +27,7 @@ internal static class LoadRunner
         var slow = new System.Collections.Concurrent.ConcurrentBag<(DateTime, DateTime)>();
         var cpuStart = CpuTime();
         var gcStart = GcFigures.Now();
+        var stealStart = CpuSteal.Now();
         s_gcTrace?.Forget();
         var start = Stopwatch.GetTimestamp();
         var wallAtStart = DateTime.UtcNow; // with start: slow operations' wall-clock times are start-relative offsets from it
@@ -70,6 +71,7 @@ internal static class LoadRunner
         var seconds = Stopwatch.GetElapsedTime(start, Math.Max(lastEnd, start + 1)).TotalSeconds;
         var cpu = CpuTime() - cpuStart;
         var gc = GcFigures.Now() - gcStart;
+        var steal = CpuSteal.PercentSince(stealStart);
         if (s_gcTrace != null && clients > 1)
         {
             var slowest = slow.OrderByDescending(o => o.Item2 - o.Item1).Take(3).Select(o => $"{(o.Item2 - o.Item1).TotalMilliseconds:0} ms at +{(o.Item1 - wallAtStart).TotalMilliseconds:0} ms");
@@ -80,6 +82,7 @@ internal static class LoadRunner
         {
             CpuMsPerOp = all.Count > 0 ? cpu.TotalMilliseconds / all.Count : double.NaN,
             Gc = gc,
+            StealPercent = steal,
         };
     }
 

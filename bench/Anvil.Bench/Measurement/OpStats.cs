@@ -17,6 +17,9 @@ internal sealed record OpStats(string Name, int Clients, int Ops, int Errors, do
     /// <summary>Garbage collections, their pause time and the bytes allocated in the whole process during the phase.</summary>
     public GcFigures? Gc { get; init; }
 
+    /// <summary>Percent of the machine's CPU time the hypervisor took during the phase (<see cref="CpuSteal"/>).</summary>
+    public double StealPercent { get; init; } = double.NaN;
+
     /// <summary>Kilobytes allocated in the whole process (server and clients) per successful operation.</summary>
     public double AllocKbPerOp => Gc is { } g && Ops > 0 ? g.AllocatedBytes / 1024.0 / Ops : double.NaN;
 
@@ -55,6 +58,7 @@ internal sealed record OpStats(string Name, int Clients, int Ops, int Errors, do
         ["stalls"] = Stalls,
         ["cpuMsPerOp"] = Round(CpuMsPerOp),
         ["allocKbPerOp"] = Round(AllocKbPerOp),
+        ["stealPercent"] = Round(StealPercent),
         ["gc"] = Gc?.ToJson(),
         ["firstError"] = FirstError,
     };

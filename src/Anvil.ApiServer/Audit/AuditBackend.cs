@@ -1,15 +1,12 @@
 using System.Buffers;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Threading.Channels;
-using Anvil.Machinery.Serialization;
 using Microsoft.Extensions.Logging;
 
 namespace Anvil.ApiServer.Audit;
 
 /// <summary>
-/// kube-apiserver's "batch" audit mode: requests only queue their events in a bounded buffer; one background
-/// task serializes and writes them in batches and flushes after each batch. When the buffer is full, events
+/// kube-apiserver's "batch" audit mode: requests only queue their events (each one serialized JSON line) in a bounded
+/// buffer; one background task writes them in batches and flushes after each batch. When the buffer is full, events
 /// are dropped and counted (and logged) rather than slowing requests. Disposing writes out what is queued.
 /// </summary>
 public sealed class AuditBackend : IAsyncDisposable
@@ -17,7 +14,7 @@ public sealed class AuditBackend : IAsyncDisposable
     /// <summary>Upstream's default batch buffer size.</summary>
     public const int DefaultBufferSize = 10_000;
 
-    private readonly Channel<JsonObject> _queue;
+    private readonly Channel<byte[]> _queue;
     private readonly IAuditLogWriter _writer;
     private readonly ILogger? _log;
     private readonly Task _run;
@@ -29,7 +26,7 @@ public sealed class AuditBackend : IAsyncDisposable
     {
         _writer = writer;
         _log = log;
-        _queue = Channel.CreateBounded<JsonObject>(new BoundedChannelOptions(bufferSize)
+        _queue = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(bufferSize)
         {
             FullMode = BoundedChannelFullMode.Wait, // with TryWrite: fails instead of waiting, so we can count
             SingleReader = true,
@@ -43,7 +40,8 @@ public sealed class AuditBackend : IAsyncDisposable
     /// <summary>Events taken from the buffer and written (or failed to write) so far.</summary>
     public long Written => Interlocked.Read(ref _written);
 
-    public void Enqueue(JsonObject auditEvent)
+    /// <summary>Queues one event: its JSON, without the line's newline.</summary>
+    public void Enqueue(byte[] auditEvent)
     {
         if (_queue.Writer.TryWrite(auditEvent))
         {
@@ -58,9 +56,8 @@ public sealed class AuditBackend : IAsyncDisposable
     private async Task RunAsync()
     {
         var reader = _queue.Reader;
-        // One buffer and JSON writer for all events: a line is serialized in place, not copied per event.
-        var buffer = new ArrayBufferWriter<byte>(4096);
-        await using var json = new Utf8JsonWriter(buffer, KubeJson.WriterOptions);
+        // Event and newline go to the writer as one line, so a rotation never falls between them.
+        var line = new ArrayBufferWriter<byte>(4096);
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
             var count = 0;
@@ -68,13 +65,10 @@ public sealed class AuditBackend : IAsyncDisposable
             {
                 try
                 {
-                    buffer.ResetWrittenCount();
-                    json.Reset(buffer);
-                    e.WriteTo(json, KubeJson.Options);
-                    json.Flush();
-                    buffer.GetSpan(1)[0] = (byte)'\n';
-                    buffer.Advance(1);
-                    _writer.Write(buffer.WrittenSpan);
+                    line.ResetWrittenCount();
+                    line.Write(e);
+                    line.Write("\n"u8);
+                    _writer.Write(line.WrittenSpan);
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
                 {

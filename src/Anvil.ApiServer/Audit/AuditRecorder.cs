@@ -80,7 +80,7 @@ public sealed class AuditRecorder : IAsyncDisposable
         info.Verb is "watch" or "proxy" || info.Subresource is "log" or "exec" or "attach" or "portforward" or "proxy"
         || info.Subresource.StartsWith("proxy/", StringComparison.Ordinal);
 
-    internal void Emit(JsonObject auditEvent) => Backend.Enqueue(auditEvent);
+    internal void Emit(byte[] auditEvent) => Backend.Enqueue(auditEvent);
 
     public ValueTask DisposeAsync() => Backend.DisposeAsync();
 }

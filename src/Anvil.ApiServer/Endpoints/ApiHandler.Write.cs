@@ -38,10 +38,18 @@ public sealed partial class ApiHandler
     private static async Task<bool> TryWriteStoredAsync(HttpContext ctx, WriteOptions options, OutputFormat format, int status)
     {
         if (options.Stored is not { } stored || format.Shape != OutputShape.Object || format.Yaml) return false;
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(stored.Json.Length + 48);
-        if (!StoredJson.TryWriteWithResourceVersion(stored.Json.Span, stored.Revision, buffer)) return false;
-        await ResponseWriter.WriteBytesAsync(ctx, status, buffer.WrittenMemory, "application/json").ConfigureAwait(false);
-        return true;
+        // Pooled: the body is copied into the response by the time the write completes.
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(stored.Json.Length + StoredJson.MaxAdded);
+        try
+        {
+            if (!StoredJson.TryCopyWithResourceVersion(stored.Json.Span, stored.Revision, buffer, out var length)) return false;
+            await ResponseWriter.WriteBytesAsync(ctx, status, buffer.AsMemory(0, length), "application/json").ConfigureAwait(false);
+            return true;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>Decodes a body for <paramref name="def"/>: media type, apiVersion/kind agreement, field validation.</summary>

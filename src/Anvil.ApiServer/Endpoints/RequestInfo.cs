@@ -24,7 +24,17 @@ public sealed record RequestInfo
     public static RequestInfo Parse(string method, string path, bool watchParam)
     {
         var segments = path.Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries);
-        var lowerMethod = method.ToLowerInvariant();
+        // Kestrel's method strings are interned constants: the usual ones need no lower-cased copy.
+        var lowerMethod = method switch
+        {
+            "GET" => "get",
+            "POST" => "post",
+            "PUT" => "put",
+            "PATCH" => "patch",
+            "DELETE" => "delete",
+            "HEAD" => "head",
+            _ => method.ToLowerInvariant(),
+        };
         if (segments.Length == 0 || (segments[0] != "api" && segments[0] != "apis"))
             return new RequestInfo { Path = path, Verb = lowerMethod };
 

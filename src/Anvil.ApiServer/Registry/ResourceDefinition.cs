@@ -18,7 +18,7 @@ public sealed class ResourceDefinition
     public required string Kind { get; init; }
     public required string Singular { get; init; }
     public required bool Namespaced { get; init; }
-    public string ListKind => Kind + "List";
+    public string ListKind => field ??= Kind + "List";
     public IReadOnlyList<string> ShortNames { get; init; } = [];
     public IReadOnlyList<string> Categories { get; init; } = [];
     public IReadOnlyList<string> Verbs { get; init; } = StandardVerbs;
@@ -33,11 +33,12 @@ public sealed class ResourceDefinition
         new Dictionary<string, Func<System.Text.Json.Nodes.JsonObject, string?>>();
 
     /// <summary>The storage group segment: "core" for the legacy group, as kube-apiserver's etcd layout.</summary>
-    public string KeyPrefix => $"/registry/{(Group.Length == 0 ? "core" : Group)}/{Resource}/";
+    // Made once (on every write's path, several times): the properties it is made of are init-only.
+    public string KeyPrefix => field ??= $"/registry/{(Group.Length == 0 ? "core" : Group)}/{Resource}/";
 
     public GroupVersionKind Gvk => new(Group, Version, Kind);
     public GroupResource GroupResource => new(Group, Resource);
-    public string ApiVersion => Group.Length == 0 ? Version : Group + "/" + Version;
+    public string ApiVersion => field ??= Group.Length == 0 ? Version : Group + "/" + Version;
 
     public bool HasSubresource(string name) => Subresources.Any(s => s.Name == name);
 

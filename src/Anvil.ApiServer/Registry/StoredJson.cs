@@ -17,18 +17,32 @@ public static class StoredJson
     /// </summary>
     public static bool TryWriteWithResourceVersion(ReadOnlySpan<byte> stored, long revision, IBufferWriter<byte> output)
     {
+        if (!TryCopyWithResourceVersion(stored, revision, output.GetSpan(stored.Length + MaxAdded), out var written)) return false;
+        output.Advance(written);
+        return true;
+    }
+
+    /// <summary>The most bytes <see cref="TryCopyWithResourceVersion"/> adds: a comma, the member and a long's digits.</summary>
+    public const int MaxAdded = 48;
+
+    /// <summary>
+    /// <see cref="TryWriteWithResourceVersion"/> into a buffer of at least <paramref name="stored"/>'s length plus
+    /// <see cref="MaxAdded"/> bytes.
+    /// </summary>
+    public static bool TryCopyWithResourceVersion(ReadOnlySpan<byte> stored, long revision, Span<byte> output, out int written)
+    {
+        written = 0;
         if (!TryFindMetadataEnd(stored, out var end, out var empty)) return false;
-        output.Write(stored[..end]);
-        Span<byte> rv = stackalloc byte[64];
-        var n = 0;
-        if (!empty) rv[n++] = (byte)',';
-        "\"resourceVersion\":\""u8.CopyTo(rv[n..]);
+        stored[..end].CopyTo(output);
+        var n = end;
+        if (!empty) output[n++] = (byte)',';
+        "\"resourceVersion\":\""u8.CopyTo(output[n..]);
         n += 19;
-        revision.TryFormat(rv[n..], out var digits, default, CultureInfo.InvariantCulture);
+        revision.TryFormat(output[n..], out var digits, default, CultureInfo.InvariantCulture);
         n += digits;
-        rv[n++] = (byte)'"';
-        output.Write(rv[..n]);
-        output.Write(stored[end..]);
+        output[n++] = (byte)'"';
+        stored[end..].CopyTo(output[n..]);
+        written = n + stored.Length - end;
         return true;
     }
 

@@ -87,14 +87,19 @@ public sealed class FieldManager
     private void UpdateManaged(JsonObject live, JsonObject updated, ManagedFields managed, string manager, DateTimeOffset now)
     {
         var cmp = TypedOperations.Compare(live, updated, Schema).ExcludeFields(ResetFields);
-        var changed = cmp.Modified.Union(cmp.Added);
+        var changed = cmp.Modified.IsEmpty ? cmp.Added : cmp.Modified.Union(cmp.Added);
         foreach (var (id, entry) in managed.Pairs.ToList())
         {
             var rest = entry.Fields.Difference(changed).Difference(cmp.Removed);
             if (rest.IsEmpty) managed.Remove(id);
             else managed.SetAt(id, entry with { Fields = rest });
         }
-        var own = changed.Difference(cmp.Removed).RecursiveDifference(ResetFields).Difference(StripSet);
+        // Each step copies the whole set, so the ones that would remove nothing (a create removes nothing; most kinds
+        // reset nothing) are skipped.
+        var own = changed;
+        if (!cmp.Removed.IsEmpty) own = own.Difference(cmp.Removed);
+        if (!ResetFields.IsEmpty) own = own.RecursiveDifference(ResetFields);
+        own = own.Difference(StripSet);
         if (own.IsEmpty) return;
         var identifier = ManagedFieldsEntry.BuildIdentifier(manager, ManagedFieldsEntry.OperationUpdate, ApiVersion, SubresourceOrNull);
         var previous = managed.Get(identifier);

@@ -9,6 +9,21 @@ public static class JsonRead
     public static string? Str(JsonNode? node) =>
         node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
 
+    /// <summary>
+    /// The UTF-8 length of a string value (0 for anything else). A value still backed by the parsed request is measured
+    /// in place: reading it as a string would copy it (a configmap's data, up to 1 MiB) only to count its bytes.
+    /// </summary>
+    public static long Utf8Length(JsonNode? node)
+    {
+        if (node is not JsonValue v || v.GetValueKind() != JsonValueKind.String) return 0;
+        if (v.TryGetValue<JsonElement>(out var element))
+        {
+            var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(element);
+            if (raw.IndexOf((byte)'\\') < 0) return raw.Length - 2; // the quotes
+        }
+        return System.Text.Encoding.UTF8.GetByteCount(v.GetValue<string>());
+    }
+
     public static long? Int(JsonNode? node)
     {
         if (node is not JsonValue v || v.GetValueKind() != JsonValueKind.Number) return null;

@@ -128,13 +128,13 @@ public static partial class NameValidation
     /// <summary>ConfigMap and Secret data keys.</summary>
     public static IReadOnlyList<string> IsConfigMapKey(string value)
     {
-        var errs = new List<string>();
-        if (value.Length > Dns1123SubdomainMaxLength) errs.Add(MaxLenError(Dns1123SubdomainMaxLength));
-        if (!ConfigMapKeyRegex().IsMatch(value)) errs.Add(RegexError(ConfigMapKeyErrMsg, ConfigMapKeyFmt, "key.name", "KEY_NAME", "key-name"));
-        if (value == ".") errs.Add("must not be '.'");
-        else if (value == "..") errs.Add("must not be '..'");
-        else if (value.StartsWith("..", StringComparison.Ordinal)) errs.Add("must not start with '..'");
-        return errs;
+        List<string>? errs = null; // made only for an invalid key: every data key of every write comes here
+        if (value.Length > Dns1123SubdomainMaxLength) (errs ??= []).Add(MaxLenError(Dns1123SubdomainMaxLength));
+        if (!ConfigMapKeyRegex().IsMatch(value)) (errs ??= []).Add(RegexError(ConfigMapKeyErrMsg, ConfigMapKeyFmt, "key.name", "KEY_NAME", "key-name"));
+        if (value == ".") (errs ??= []).Add("must not be '.'");
+        else if (value == "..") (errs ??= []).Add("must not be '..'");
+        else if (value.StartsWith("..", StringComparison.Ordinal)) (errs ??= []).Add("must not start with '..'");
+        return errs ?? [];
     }
 
     public static IReadOnlyList<string> IsCIdentifier(string value) =>

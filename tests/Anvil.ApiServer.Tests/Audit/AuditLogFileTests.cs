@@ -54,9 +54,9 @@ public sealed class AuditLogFileTests
     {
         var sink = new BlockingWriter();
         var backend = new AuditBackend(sink, bufferSize: 2);
-        backend.Enqueue(new System.Text.Json.Nodes.JsonObject { ["n"] = 0 });
+        backend.Enqueue("{\"n\":0}"u8.ToArray());
         await sink.Entered.Task; // the writer holds event 0; the buffer (2) is empty again
-        for (var i = 1; i <= 4; i++) backend.Enqueue(new System.Text.Json.Nodes.JsonObject { ["n"] = i });
+        for (var i = 1; i <= 4; i++) backend.Enqueue(System.Text.Encoding.UTF8.GetBytes($"{{\"n\":{i}}}"));
         Assert.Equal(2, backend.Dropped);
         sink.Gate.Release();
         await backend.DisposeAsync();

@@ -21,7 +21,7 @@ public sealed class ConfigMapStrategy : BuiltinStrategy
         {
             foreach (var m in NameValidation.IsConfigMapKey(key)) yield return FieldError.Invalid($"data[{key}]", key, m);
             if (binary?.ContainsKey(key) == true) yield return FieldError.Invalid($"data[{key}]", key, "duplicate of key present in binaryData");
-            total += System.Text.Encoding.UTF8.GetByteCount(Str(value) ?? "");
+            total += Utf8Length(value);
         }
         foreach (var (key, value) in binary ?? [])
         {
