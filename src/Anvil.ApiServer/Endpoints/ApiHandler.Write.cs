@@ -35,14 +35,19 @@ public sealed partial class ApiHandler
     /// A plain JSON answer to a write the registry stored is the stored bytes with the new resourceVersion: the same
     /// bytes as serializing the returned object, without doing it. False when that does not apply.
     /// </summary>
-    private static async Task<bool> TryWriteStoredAsync(HttpContext ctx, WriteOptions options, OutputFormat format, int status)
+    private static Task<bool> TryWriteStoredAsync(HttpContext ctx, WriteOptions options, OutputFormat format, int status) =>
+        options.Stored is { } stored && format is { Shape: OutputShape.Object, Yaml: false }
+            ? TryWriteStoredAsync(ctx, stored.Json, stored.Revision, status)
+            : Task.FromResult(false);
+
+    /// <summary>Writes stored JSON with <paramref name="revision"/> as its resourceVersion; false (nothing written) when it has no metadata to put it in.</summary>
+    private static async Task<bool> TryWriteStoredAsync(HttpContext ctx, ReadOnlyMemory<byte> json, long revision, int status)
     {
-        if (options.Stored is not { } stored || format.Shape != OutputShape.Object || format.Yaml) return false;
         // Pooled: the body is copied into the response by the time the write completes.
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(stored.Json.Length + StoredJson.MaxAdded);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(json.Length + StoredJson.MaxAdded);
         try
         {
-            if (!StoredJson.TryCopyWithResourceVersion(stored.Json.Span, stored.Revision, buffer, out var length)) return false;
+            if (!StoredJson.TryCopyWithResourceVersion(json.Span, revision, buffer, out var length)) return false;
             await ResponseWriter.WriteBytesAsync(ctx, status, buffer.AsMemory(0, length), "application/json").ConfigureAwait(false);
             return true;
         }

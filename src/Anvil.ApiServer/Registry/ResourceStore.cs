@@ -40,6 +40,10 @@ public sealed partial class ResourceStore
         return Decode(kv);
     }
 
+    /// <summary>One object's stored bytes and revision, for answers written without parsing it (404 when absent).</summary>
+    public async Task<KeyValue> GetStoredAsync(ResourceDefinition def, string ns, string name, CancellationToken ct) =>
+        await _store.GetAsync(def.Key(ns, name), ct).ConfigureAwait(false) ?? throw StatusError.NotFound(def.GroupResource, name);
+
     /// <summary>Reads one object or null.</summary>
     public async Task<(JsonObject Object, long Revision)?> TryGetAsync(ResourceDefinition def, string ns, string name, CancellationToken ct)
     {

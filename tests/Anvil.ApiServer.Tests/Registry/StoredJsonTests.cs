@@ -20,6 +20,13 @@ public sealed class StoredJsonTests
         var output = new ArrayBufferWriter<byte>();
         Assert.True(StoredJson.TryWriteWithResourceVersion(Encoding.UTF8.GetBytes(stored), 42, output));
         Assert.Equal(expected, Encoding.UTF8.GetString(output.WrittenSpan));
+
+        // The span form (a create's and a get's answer) fits in the stored length plus MaxAdded, even for the
+        // longest revision.
+        var bytes = Encoding.UTF8.GetBytes(stored);
+        var buffer = new byte[bytes.Length + StoredJson.MaxAdded];
+        Assert.True(StoredJson.TryCopyWithResourceVersion(bytes, long.MaxValue, buffer, out var written));
+        Assert.Equal(expected.Replace("\"42\"", $"\"{long.MaxValue}\""), Encoding.UTF8.GetString(buffer, 0, written));
     }
 
     [Theory]
@@ -33,6 +40,8 @@ public sealed class StoredJsonTests
         var output = new ArrayBufferWriter<byte>();
         Assert.False(StoredJson.TryWriteWithResourceVersion(Encoding.UTF8.GetBytes(stored), 42, output));
         Assert.Equal(0, output.WrittenCount);
+        Assert.False(StoredJson.TryCopyWithResourceVersion(Encoding.UTF8.GetBytes(stored), 42, new byte[256], out var written));
+        Assert.Equal(0, written);
     }
 
     [Fact]
