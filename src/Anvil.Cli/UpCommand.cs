@@ -227,6 +227,9 @@ internal static class UpCommand
         }
 
         // SIGHUP: re-read the encryption configuration and re-encrypt (anvil admin rotate-encryption-key sends it).
+        // Started by nohup (or as a shell's background job) the process inherits SIGHUP ignored, and .NET then installs
+        // no handler: the reload would be lost without a word. SIGHUP only ever reloads here, so take it back first.
+        signal(SIGHUP, SIG_DFL);
         using var hup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c =>
         {
             c.Cancel = true;
@@ -309,4 +312,10 @@ internal static class UpCommand
     /// <summary>ANVIL_LOG_LEVEL (Trace, Debug, Information ...) for diagnosis, e.g. Debug for the node's pod startup phases; Warning otherwise.</summary>
     private static LogLevel LogLevelFromEnvironment() =>
         Enum.TryParse<LogLevel>(Environment.GetEnvironmentVariable("ANVIL_LOG_LEVEL"), true, out var level) ? level : LogLevel.Warning;
+
+    private const int SIGHUP = 1;
+    private static readonly IntPtr SIG_DFL = IntPtr.Zero;
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = false)]
+    private static extern IntPtr signal(int signum, IntPtr handler);
 }

@@ -106,7 +106,10 @@ public class AnvilServer : IAsyncLifetime
         var anvilDll = Path.Combine(AppContext.BaseDirectory, "anvil.dll");
         if (!File.Exists(anvilDll)) throw new FileNotFoundException("anvil.dll is not next to the test assembly", anvilDll);
 
-        var psi = new ProcessStartInfo(DotnetHost())
+        // Without a node, the server starts as under nohup (SIGHUP ignored), as daemons often are: it must still reload
+        // its encryption configuration on SIGHUP (DataProtectionTests).
+        var nohup = !WithNode && File.Exists("/usr/bin/nohup");
+        var psi = new ProcessStartInfo(nohup ? "/usr/bin/nohup" : DotnetHost())
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -114,6 +117,7 @@ public class AnvilServer : IAsyncLifetime
             UseShellExecute = false,
             WorkingDirectory = DataDir,
         };
+        if (nohup) psi.ArgumentList.Add(DotnetHost());
         foreach (var a in new[] { anvilDll, "up", "--data-dir", DataDir, "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1" })
             psi.ArgumentList.Add(a);
         foreach (var a in ExtraArgs) psi.ArgumentList.Add(a);
