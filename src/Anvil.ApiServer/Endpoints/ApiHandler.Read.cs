@@ -19,13 +19,12 @@ public sealed partial class ApiHandler
             return;
         }
         var format = Output(ctx);
-        if (info.Subresource is "" or "status" && format is { Shape: OutputShape.Object, Yaml: false })
-        {
-            // As lists: the stored bytes with resourceVersion spliced in are the bytes parsing and serializing would give.
-            var kv = await _store.GetStoredAsync(def, ns, info.Name, ct).ConfigureAwait(false);
-            if (await TryWriteStoredAsync(ctx, kv.Value, kv.ModRevision, 200).ConfigureAwait(false)) return;
-        }
-        var obj = await _store.GetAsync(def, ns, info.Name, ct).ConfigureAwait(false);
+        var kv = await _store.GetStoredAsync(def, ns, info.Name, ct).ConfigureAwait(false);
+        // As lists: the stored bytes with resourceVersion spliced in are the bytes parsing and serializing would give.
+        if (info.Subresource is "" or "status" && format is { Shape: OutputShape.Object, Yaml: false }
+            && await TryWriteStoredAsync(ctx, kv.Value, kv.ModRevision, 200).ConfigureAwait(false))
+            return;
+        var obj = ResourceStore.Decode(kv);
         switch (info.Subresource)
         {
             case "":

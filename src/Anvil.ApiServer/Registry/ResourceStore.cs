@@ -33,12 +33,8 @@ public sealed partial class ResourceStore
     public IStore Storage => _store;
 
     /// <summary>Reads one object, with its resourceVersion set.</summary>
-    public async Task<JsonObject> GetAsync(ResourceDefinition def, string ns, string name, CancellationToken ct)
-    {
-        var kv = await _store.GetAsync(def.Key(ns, name), ct).ConfigureAwait(false)
-            ?? throw StatusError.NotFound(def.GroupResource, name);
-        return Decode(kv);
-    }
+    public async Task<JsonObject> GetAsync(ResourceDefinition def, string ns, string name, CancellationToken ct) =>
+        Decode(await GetStoredAsync(def, ns, name, ct).ConfigureAwait(false));
 
     /// <summary>One object's stored bytes and revision, for answers written without parsing it (404 when absent).</summary>
     public async Task<KeyValue> GetStoredAsync(ResourceDefinition def, string ns, string name, CancellationToken ct) =>
